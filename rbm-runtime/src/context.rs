@@ -1,0 +1,156 @@
+//! What a handler can do besides returning replies: send extra replies and
+//! agent events, with ids derived from the delivery it handles.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use uuid::Uuid;
+
+use crate::agent::RouteInfo;
+use crate::reply::{AgentEvent, Reply};
+use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError};
+
+/// The namespace of every id rbm derives (UUID v5 of the delivery identity).
+const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_3c2e_8d4b_4e77_9b1a_52c4_0e6f_d913);
+
+/// The handling of one delivery: who to answer, and the id sequence that
+/// makes a redelivered event produce the same reply ids again.
+pub struct Context {
+    sender: Arc<dyn ReplySender>,
+    phone_number: Option<String>,
+    agent_id: Option<String>,
+    user_message_id: Option<String>,
+    identity: String,
+    next_position: AtomicU32,
+    route: OnceLock<&'static RouteInfo>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("agent_id", &self.agent_id)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// A context answering `phone_number` for the delivery whose stable
+    /// identity is `identity` (ids of replies derive from it).
+    pub fn new(
+        sender: Arc<dyn ReplySender>,
+        identity: impl Into<String>,
+        phone_number: Option<String>,
+        agent_id: Option<String>,
+        user_message_id: Option<String>,
+    ) -> Self {
+        Self {
+            sender,
+            phone_number,
+            agent_id,
+            user_message_id,
+            identity: identity.into(),
+            next_position: AtomicU32::new(0),
+            route: OnceLock::new(),
+        }
+    }
+
+    /// The user this delivery is about, if it has one.
+    pub fn phone_number(&self) -> Option<&str> {
+        self.phone_number.as_deref()
+    }
+
+    /// The agent the delivery is for, if it names one.
+    pub fn agent_id(&self) -> Option<&str> {
+        self.agent_id.as_deref()
+    }
+
+    /// The route that handled the delivery, once dispatch chose one.
+    pub fn route(&self) -> Option<&'static RouteInfo> {
+        self.route.get().copied()
+    }
+
+    /// Records the route that was chosen (called by generated dispatch code).
+    pub fn enter_route(&self, route: &'static RouteInfo) {
+        let _ = self.route.set(route);
+    }
+
+    /// Sends a reply now, before the handler returns.
+    pub async fn reply(&self, reply: impl Into<Reply>) -> Result<(), SendError> {
+        let message = OutgoingMessage {
+            phone_number: self.recipient()?.to_owned(),
+            agent_id: self.agent_id.clone(),
+            message_id: self.next_id("message").to_string(),
+            reply: reply.into(),
+        };
+        self.sender.send_message(&message).await
+    }
+
+    /// Sends several replies in order, stopping at the first failure.
+    pub async fn reply_all(&self, replies: Vec<Reply>) -> Result<(), SendError> {
+        for reply in replies {
+            self.reply(reply).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends a read receipt for the user message being handled.
+    pub async fn mark_read(&self) -> Result<(), SendError> {
+        let message_id = self.user_message_id.clone().ok_or_else(|| {
+            SendError::Invalid("a read receipt needs a user message with a messageId".into())
+        })?;
+        self.send_event(AgentEvent::Read { message_id }).await
+    }
+
+    /// Shows the typing indicator to the user.
+    pub async fn typing(&self) -> Result<(), SendError> {
+        self.send_event(AgentEvent::IsTyping).await
+    }
+
+    /// Sends an agent event to the user.
+    pub async fn send_event(&self, event: AgentEvent) -> Result<(), SendError> {
+        let event = OutgoingEvent {
+            phone_number: self.recipient()?.to_owned(),
+            agent_id: self.agent_id.clone(),
+            event_id: self.next_id("event").to_string(),
+            event,
+        };
+        self.sender.send_event(&event).await
+    }
+
+    fn recipient(&self) -> Result<&str, SendError> {
+        self.phone_number
+            .as_deref()
+            .ok_or_else(|| SendError::Invalid("this delivery has no user to answer".into()))
+    }
+
+    /// The next id in this delivery's sequence: the same delivery handled
+    /// again yields the same ids in the same order.
+    fn next_id(&self, what: &str) -> Uuid {
+        let position = self.next_position.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{}#{what}#{position}", self.identity);
+        Uuid::new_v5(&ID_NAMESPACE, name.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sender::LogSender;
+
+    fn context(identity: &str) -> Context {
+        Context::new(Arc::new(LogSender), identity, Some("+1555".into()), None, None)
+    }
+
+    #[test]
+    fn ids_repeat_for_the_same_delivery_and_differ_by_position() {
+        let first = context("agent/+1555/m1");
+        let again = context("agent/+1555/m1");
+        let other = context("agent/+1555/m2");
+        let a = [first.next_id("message"), first.next_id("message")];
+        let b = [again.next_id("message"), again.next_id("message")];
+        assert_eq!(a, b);
+        assert_ne!(a[0], a[1]);
+        assert_ne!(a[0], other.next_id("message"));
+    }
+}

@@ -1,0 +1,28 @@
+//! Keeps phone numbers out of logs: only the last 4 digits are shown.
+
+use std::fmt;
+
+/// Displays a phone number with all but its last 4 characters masked.
+pub struct MaskedPhone<'a>(pub &'a str);
+
+impl fmt::Display for MaskedPhone<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let chars = self.0.chars().count();
+        let keep = chars.min(4).min(chars.saturating_sub(2));
+        f.write_str("***")?;
+        let tail: String = self.0.chars().skip(chars - keep).collect();
+        f.write_str(&tail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MaskedPhone;
+
+    #[test]
+    fn shows_at_most_the_last_four_digits() {
+        assert_eq!(MaskedPhone("+12223334444").to_string(), "***4444");
+        assert_eq!(MaskedPhone("+123").to_string(), "***23");
+        assert_eq!(MaskedPhone("").to_string(), "***");
+    }
+}

@@ -1,0 +1,168 @@
+//! The request body: a verification handshake or a Pub/Sub push envelope.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+/// Why a request body is neither a handshake nor a push envelope.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum IncomingError {
+    /// The body is not JSON (or not a JSON object of the expected shape).
+    #[error("body is not valid JSON: {0}")]
+    NotJson(String),
+    /// The body is JSON but neither a handshake nor a push envelope.
+    #[error("body is neither a verification handshake nor a push envelope")]
+    UnknownShape,
+    /// `message.data` is not standard base64.
+    #[error("message.data is not valid base64")]
+    BadBase64,
+}
+
+/// The console's verification request: `{"clientToken": …, "secret": …}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handshake<'a> {
+    /// The token the console believes this webhook has.
+    pub client_token: Cow<'a, str>,
+    /// The value to answer with, verbatim, when the token matches.
+    pub secret: Cow<'a, str>,
+}
+
+/// A Cloud Pub/Sub push request carrying one RBM payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushEnvelope<'a> {
+    /// `message.data`: standard base64 of the payload JSON (still encoded).
+    pub data: Cow<'a, str>,
+    /// The Pub/Sub message id (`messageId` or `message_id`); stable across redeliveries.
+    pub message_id: Option<Cow<'a, str>>,
+    /// The Pub/Sub publish time (`publishTime` or `publish_time`).
+    pub publish_time: Option<Cow<'a, str>>,
+    /// Unsigned attributes: a routing hint at most.
+    pub attributes: Option<HashMap<String, String>>,
+    /// The subscription that delivered the message.
+    pub subscription: Option<Cow<'a, str>>,
+}
+
+impl PushEnvelope<'_> {
+    /// Decodes `message.data` into the payload bytes that the signature covers.
+    pub fn decode_data(&self) -> Result<Vec<u8>, IncomingError> {
+        STANDARD
+            .decode(self.data.as_bytes())
+            .map_err(|_| IncomingError::BadBase64)
+    }
+
+    /// `attributes.type`, when present (e.g. `message`, `agent_launch_event`).
+    pub fn attribute_type(&self) -> Option<&str> {
+        self.attributes.as_ref()?.get("type").map(String::as_str)
+    }
+}
+
+/// A request body, recognised in one borrowed pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming<'a> {
+    /// The console's verification handshake.
+    Handshake(Handshake<'a>),
+    /// A push delivery.
+    Push(PushEnvelope<'a>),
+}
+
+#[derive(Deserialize)]
+struct RawBody<'a> {
+    #[serde(rename = "clientToken", borrow, default)]
+    client_token: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    secret: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<RawMessage<'a>>,
+    #[serde(borrow, default)]
+    subscription: Option<Cow<'a, str>>,
+}
+
+// Both spellings of the Pub/Sub fields may appear at once, so they are
+// separate fields rather than serde aliases (which reject duplicates).
+#[derive(Deserialize)]
+struct RawMessage<'a> {
+    #[serde(borrow)]
+    data: Cow<'a, str>,
+    #[serde(rename = "messageId", borrow, default)]
+    message_id_camel: Option<Cow<'a, str>>,
+    #[serde(rename = "message_id", borrow, default)]
+    message_id_snake: Option<Cow<'a, str>>,
+    #[serde(rename = "publishTime", borrow, default)]
+    publish_time_camel: Option<Cow<'a, str>>,
+    #[serde(rename = "publish_time", borrow, default)]
+    publish_time_snake: Option<Cow<'a, str>>,
+    #[serde(default)]
+    attributes: Option<HashMap<String, String>>,
+}
+
+impl<'a> Incoming<'a> {
+    /// Recognises a request body. A body with both `clientToken` and `secret`
+    /// at the top level is a handshake; one with `message.data` is a push.
+    pub fn parse(body: &'a [u8]) -> Result<Self, IncomingError> {
+        let raw: RawBody<'a> =
+            serde_json::from_slice(body).map_err(|e| IncomingError::NotJson(e.to_string()))?;
+        if let (Some(client_token), Some(secret)) = (raw.client_token, raw.secret) {
+            return Ok(Self::Handshake(Handshake {
+                client_token,
+                secret,
+            }));
+        }
+        let message = raw.message.ok_or(IncomingError::UnknownShape)?;
+        Ok(Self::Push(PushEnvelope {
+            data: message.data,
+            message_id: message.message_id_camel.or(message.message_id_snake),
+            publish_time: message.publish_time_camel.or(message.publish_time_snake),
+            attributes: message.attributes,
+            subscription: raw.subscription,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_a_handshake_with_extra_fields() {
+        let body = br#"{"clientToken":"SJENCPGJESMGUFPY","secret":"1234567890","extra":1}"#;
+        let Ok(Incoming::Handshake(h)) = Incoming::parse(body) else {
+            panic!("not a handshake");
+        };
+        assert_eq!(h.client_token, "SJENCPGJESMGUFPY");
+        assert_eq!(h.secret, "1234567890");
+    }
+
+    #[test]
+    fn accepts_either_spelling_of_pubsub_fields() {
+        let both = br#"{"message":{"data":"e30=","messageId":"1","message_id":"1","publishTime":"t","publish_time":"t"},"subscription":"s"}"#;
+        let snake = br#"{"message":{"data":"e30=","message_id":"2","publish_time":"t2","deliveryAttempt":3}}"#;
+        let Ok(Incoming::Push(p)) = Incoming::parse(both) else {
+            panic!("not a push");
+        };
+        assert_eq!(p.message_id.as_deref(), Some("1"));
+        assert_eq!(p.subscription.as_deref(), Some("s"));
+        let Ok(Incoming::Push(p)) = Incoming::parse(snake) else {
+            panic!("not a push");
+        };
+        assert_eq!(p.message_id.as_deref(), Some("2"));
+        assert_eq!(p.publish_time.as_deref(), Some("t2"));
+        assert_eq!(p.decode_data(), Ok(b"{}".to_vec()));
+    }
+
+    #[test]
+    fn rejects_bodies_of_other_shapes() {
+        assert!(matches!(Incoming::parse(b"{\"a\":"), Err(IncomingError::NotJson(_))));
+        assert!(matches!(Incoming::parse(b"[1,2]"), Err(IncomingError::NotJson(_))));
+        assert_eq!(
+            Incoming::parse(br#"{"clientToken":"x"}"#),
+            Err(IncomingError::UnknownShape)
+        );
+        let Ok(Incoming::Push(p)) = Incoming::parse(br#"{"message":{"data":"%%%"}}"#) else {
+            panic!("not a push");
+        };
+        assert_eq!(p.decode_data(), Err(IncomingError::BadBase64));
+    }
+}
