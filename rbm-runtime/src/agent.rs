@@ -92,6 +92,12 @@ pub trait Agent: Send + Sync + 'static {
     fn routes(&self) -> &'static [RouteInfo] {
         &[]
     }
+
+    /// Whether the runtime sends a READ receipt for every user message
+    /// before its handler runs.
+    fn auto_read_receipts(&self) -> bool {
+        false
+    }
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -105,6 +111,8 @@ pub(crate) trait DynAgent: Send + Sync + 'static {
     ) -> BoxFuture<'a, HandlerResult>;
 
     fn route_table(&self) -> &'static [RouteInfo];
+
+    fn auto_read_receipts(&self) -> bool;
 }
 
 impl<A: Agent> DynAgent for A {
@@ -118,5 +126,9 @@ impl<A: Agent> DynAgent for A {
 
     fn route_table(&self) -> &'static [RouteInfo] {
         self.routes()
+    }
+
+    fn auto_read_receipts(&self) -> bool {
+        Agent::auto_read_receipts(self)
     }
 }

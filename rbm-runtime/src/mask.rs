@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// Displays a phone number with all but its last 4 characters masked.
-pub struct MaskedPhone<'a>(pub &'a str);
+pub(crate) struct MaskedPhone<'a>(pub &'a str);
 
 impl fmt::Display for MaskedPhone<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

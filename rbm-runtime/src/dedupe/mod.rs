@@ -1,0 +1,61 @@
+//! Duplicate suppression: Google delivers at least once, so the same event
+//! can arrive twice, close together or much later.
+//!
+//! A delivery *claims* its keys before it is handled. The claim is either
+//! fresh (handle it), done (a duplicate of a handled delivery: acknowledge
+//! it), or in flight (a copy is being handled right now: wait for it). When
+//! handling fails the claim is released, so the redelivery is handled.
+
+mod memory;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use memory::MemoryStore;
+
+/// One identity of a delivery: a 128-bit hash of e.g. its Pub/Sub message id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DedupeKey(u128);
+
+impl DedupeKey {
+    /// The key of an identity made of `parts` (a namespace first, then ids).
+    pub fn of(parts: &[&str]) -> Self {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for part in parts {
+            // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        Self(hasher.digest128())
+    }
+
+    /// The raw 128-bit value (for stores that persist keys).
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+}
+
+/// The state of a delivery's keys when it is claimed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// None of the keys is known: they are now claimed by the caller.
+    Fresh,
+    /// A delivery with one of these keys was handled: this one is a duplicate.
+    Done,
+    /// A delivery with one of these keys is being handled right now.
+    InFlight,
+}
+
+/// A boxed future, as returned by [`DuplicateStore`] methods.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Remembers which deliveries were handled. [`MemoryStore`] keeps them in
+/// this process; a shared store lets several replicas agree.
+pub trait DuplicateStore: Send + Sync + 'static {
+    /// Atomically checks `keys` and, if none is known, claims all of them.
+    fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim>;
+
+    /// Ends a claim: `handled` marks the keys done; otherwise they are
+    /// released so a redelivery is handled again.
+    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()>;
+}

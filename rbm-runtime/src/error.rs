@@ -1,0 +1,53 @@
+//! The errors that stop a server from starting or running.
+
+use std::net::SocketAddr;
+
+/// A setting is missing or invalid; the message names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required setting is not set.
+    #[error("{name} is not set: {hint}")]
+    Missing {
+        /// The setting (environment variable or builder method).
+        name: &'static str,
+        /// What to put there.
+        hint: &'static str,
+    },
+    /// A setting has a value that cannot be used.
+    #[error("{name} is invalid ({value:?}): {reason}")]
+    Invalid {
+        /// The setting (environment variable or builder method).
+        name: &'static str,
+        /// The offending value (never a secret).
+        value: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+}
+
+/// Why the server stopped with an error.
+#[derive(thiserror::Error)]
+pub enum Error {
+    /// The configuration is missing or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The listening socket could not be opened (e.g. the port is in use).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address from `BIND` and `PORT`.
+        addr: SocketAddr,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// Setting up the RBM API client failed.
+    #[error("RBM API client: {0}")]
+    Api(String),
+}
+
+// `main() -> Result<(), Error>` prints the error with `Debug`: keep it the
+// one-line message, not a struct dump.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}

@@ -1,0 +1,301 @@
+//! Configuring a server from code, and the handle of a running one.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinHandle;
+
+use super::config::{ServerConfig, check_path};
+use super::listener::{self, ListenerLimits};
+use super::pipeline::Pipeline;
+use super::sequencer::Sequencer;
+use super::webhook::{Target, Webhook};
+use crate::agent::{Agent, DynAgent};
+use crate::dedupe::{DuplicateStore, MemoryStore};
+use crate::error::{ConfigError, Error};
+use crate::sender::{LogSender, ReplySender};
+
+/// The agents a partner webhook serves, each under its `agentId`.
+#[derive(Default)]
+pub struct PartnerAgents {
+    agents: Vec<(String, Arc<dyn DynAgent>)>,
+}
+
+impl PartnerAgents {
+    /// No agents yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serves deliveries whose `agentId` is `agent_id` with `agent`.
+    pub fn agent(mut self, agent_id: impl Into<String>, agent: impl Agent) -> Self {
+        self.agents.push((agent_id.into(), Arc::new(agent)));
+        self
+    }
+}
+
+struct WebhookSpec {
+    path: String,
+    token: String,
+    target: Target,
+}
+
+/// The entry point for hosting agents from code: `Server::builder()`.
+pub struct Server;
+
+impl Server {
+    /// A builder with the default [`ServerConfig`] and no webhook yet.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            config: ServerConfig::default(),
+            webhooks: Vec::new(),
+            sender: None,
+            store: None,
+        }
+    }
+}
+
+/// Collects webhooks and settings; [`ServerBuilder::bind`] checks them all.
+pub struct ServerBuilder {
+    config: ServerConfig,
+    webhooks: Vec<WebhookSpec>,
+    sender: Option<Arc<dyn ReplySender>>,
+    store: Option<Arc<dyn DuplicateStore>>,
+}
+
+impl ServerBuilder {
+    /// Replaces every setting (e.g. with [`ServerConfig::from_env`]'s).
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The address and port to listen on (port 0 picks a free one).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.bind = addr.ip();
+        self.config.port = addr.port();
+        self
+    }
+
+    /// The largest request body accepted, in bytes.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.config.body_limit = bytes;
+        self
+    }
+
+    /// The time a client has to send its headers, and then its body.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.header_timeout = timeout;
+        self.config.body_timeout = timeout;
+        self
+    }
+
+    /// The most connections open at once.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.config.max_connections = connections;
+        self
+    }
+
+    /// How long shutdown waits for requests in flight.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.config.shutdown_grace = grace;
+        self
+    }
+
+    /// Bounds the in-memory duplicate store.
+    pub fn dedupe_limits(mut self, capacity: usize, max_age: Duration) -> Self {
+        self.config.dedupe_capacity = capacity;
+        self.config.dedupe_max_age = max_age;
+        self
+    }
+
+    /// Hosts an agent webhook: deliveries on `path`, signed with `client_token`, go to `agent`.
+    pub fn webhook(
+        mut self,
+        path: impl Into<String>,
+        client_token: impl Into<String>,
+        agent: impl Agent,
+    ) -> Self {
+        self.webhooks.push(WebhookSpec {
+            path: path.into(),
+            token: client_token.into(),
+            target: Target::Agent(Arc::new(agent)),
+        });
+        self
+    }
+
+    /// Hosts a partner webhook: a delivery on `path` goes to the agent of `agents`
+    /// named by its `agentId`.
+    pub fn partner_webhook(
+        mut self,
+        path: impl Into<String>,
+        client_token: impl Into<String>,
+        agents: PartnerAgents,
+    ) -> Self {
+        self.webhooks.push(WebhookSpec {
+            path: path.into(),
+            token: client_token.into(),
+            target: Target::Partner(agents.agents.into_iter().collect()),
+        });
+        self
+    }
+
+    /// Where replies go (default: the log, see [`LogSender`]).
+    pub fn reply_sender(mut self, sender: impl ReplySender) -> Self {
+        self.sender = Some(Arc::new(sender));
+        self
+    }
+
+    /// Where replies go, shared with other code.
+    pub fn shared_reply_sender(mut self, sender: Arc<dyn ReplySender>) -> Self {
+        self.sender = Some(sender);
+        self
+    }
+
+    /// Replaces the in-memory duplicate store (e.g. with a shared one).
+    pub fn duplicate_store(mut self, store: impl DuplicateStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |name, value: &str, reason: &str| ConfigError::Invalid {
+            name,
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if self.webhooks.is_empty() {
+            return Err(ConfigError::Missing {
+                name: "webhook",
+                hint: "add one with Server::builder().webhook(path, client_token, agent)",
+            });
+        }
+        let mut paths = HashSet::new();
+        for spec in &self.webhooks {
+            check_path("webhook path", &spec.path)?;
+            if !paths.insert(spec.path.as_str()) {
+                return Err(invalid("webhook path", &spec.path, "two webhooks use this path"));
+            }
+            if spec.token.is_empty() {
+                return Err(invalid(
+                    "client token",
+                    &spec.path,
+                    "the webhook on this path has an empty client token",
+                ));
+            }
+            if let Target::Partner(agents) = &spec.target {
+                if agents.is_empty() {
+                    return Err(invalid("partner agents", &spec.path, "no agent registered"));
+                }
+            }
+        }
+        let positive = [
+            ("body limit (RBM_BODY_LIMIT)", self.config.body_limit),
+            ("max connections (RBM_MAX_CONNECTIONS)", self.config.max_connections),
+            ("dedupe capacity (RBM_DEDUPE_CAPACITY)", self.config.dedupe_capacity),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(invalid(name, "0", "it must be positive"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the configuration, binds the socket and starts serving in the
+    /// background. Fails with a message naming the setting or the address.
+    pub async fn bind(self) -> Result<RunningServer, Error> {
+        self.check()?;
+        let addr = self.config.socket_addr();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { addr, source })?;
+        let duplicates = self.config.dedupe_capacity;
+        let store = self.store.unwrap_or_else(|| {
+            Arc::new(MemoryStore::new(duplicates, self.config.dedupe_max_age))
+        });
+        let sender = self.sender.unwrap_or_else(|| {
+            tracing::info!("replies go to the log: no RBM API client configured");
+            Arc::new(LogSender)
+        });
+        let webhooks: Vec<Webhook> = self
+            .webhooks
+            .into_iter()
+            .map(|spec| Webhook::new(spec.path, &spec.token, spec.target))
+            .collect();
+        for webhook in &webhooks {
+            let kind = if webhook.is_partner() { "partner" } else { "agent" };
+            let routes = webhook.agents().map(|a| a.route_table().len()).sum::<usize>();
+            tracing::info!(path = &*webhook.path, kind, routes, "webhook ready");
+        }
+        let pipeline = Arc::new(Pipeline {
+            webhooks,
+            store,
+            sender,
+            sequencer: Arc::new(Sequencer::default()),
+            body_limit: self.config.body_limit,
+            body_timeout: self.config.body_timeout,
+            claim_ended: Arc::new(Notify::new()),
+        });
+        let limits = ListenerLimits {
+            header_timeout: self.config.header_timeout,
+            max_connections: self.config.max_connections,
+            shutdown_grace: self.config.shutdown_grace,
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(listener::run(listener, pipeline, limits, async move {
+            let _ = stopped.await;
+        }));
+        tracing::info!(%local_addr, "rbm webhook server listening");
+        Ok(RunningServer {
+            local_addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// Binds and serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn serve(self) -> Result<(), Error> {
+        let server = self.bind().await?;
+        listener::shutdown_signal().await;
+        server.shutdown().await;
+        Ok(())
+    }
+}
+
+/// A server serving in the background.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The address it listens on (with the real port when 0 was asked).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets requests in flight finish, and returns when done.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Server settings, from the environment or from code, checked before binding.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// How the server listens and what it accepts. Every field has a default;
+/// [`ServerConfig::from_env`] reads the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Address to listen on (`BIND`, default `0.0.0.0`).
+    pub bind: IpAddr,
+    /// Port to listen on (`PORT`, default 8080; 0 picks a free port).
+    pub port: u16,
+    /// Largest request body accepted, in bytes (`RBM_BODY_LIMIT`, default 1 MiB).
+    pub body_limit: usize,
+    /// Time a client has to send its request headers (`RBM_HEADER_TIMEOUT_SECS`, default 10 s).
+    pub header_timeout: Duration,
+    /// Time a client has to send its request body (default 10 s).
+    pub body_timeout: Duration,
+    /// Most connections open at once (`RBM_MAX_CONNECTIONS`, default 10 000).
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight (default 30 s).
+    pub shutdown_grace: Duration,
+    /// Most deliveries the duplicate store remembers (`RBM_DEDUPE_CAPACITY`, default 10 000).
+    pub dedupe_capacity: usize,
+    /// How long the duplicate store remembers one (`RBM_DEDUPE_TTL_SECS`, default 24 h).
+    pub dedupe_max_age: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            port: 8080,
+            body_limit: 1024 * 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(30),
+            dedupe_capacity: 10_000,
+            dedupe_max_age: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// The settings of the single webhook that [`crate::serve_from_env`] hosts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnvWebhook {
+    /// `RBM_WEBHOOK_PATH` (default `/`).
+    pub path: String,
+    /// `RBM_CLIENT_TOKEN` (required).
+    pub client_token: String,
+}
+
+impl std::fmt::Debug for EnvWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvWebhook")
+            .field("path", &self.path)
+            .field("client_token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    /// The address to bind.
+    pub fn socket_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
+    }
+
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<(Self, EnvWebhook), ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, in production).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Self, EnvWebhook), ConfigError> {
+        let defaults = Self::default();
+        let config = Self {
+            bind: parse(&lookup, "BIND", defaults.bind, "an IP address such as 0.0.0.0")?,
+            port: parse(&lookup, "PORT", defaults.port, "a port number 0-65535")?,
+            body_limit: positive(&lookup, "RBM_BODY_LIMIT", defaults.body_limit)?,
+            header_timeout: Duration::from_secs(positive(
+                &lookup,
+                "RBM_HEADER_TIMEOUT_SECS",
+                defaults.header_timeout.as_secs(),
+            )?),
+            max_connections: positive(&lookup, "RBM_MAX_CONNECTIONS", defaults.max_connections)?,
+            dedupe_capacity: positive(&lookup, "RBM_DEDUPE_CAPACITY", defaults.dedupe_capacity)?,
+            dedupe_max_age: Duration::from_secs(positive(
+                &lookup,
+                "RBM_DEDUPE_TTL_SECS",
+                defaults.dedupe_max_age.as_secs(),
+            )?),
+            ..defaults
+        };
+        let client_token = lookup("RBM_CLIENT_TOKEN")
+            .filter(|t| !t.is_empty())
+            .ok_or(ConfigError::Missing {
+                name: "RBM_CLIENT_TOKEN",
+                hint: "set it to the webhook's client token from the RBM console",
+            })?;
+        let path = lookup("RBM_WEBHOOK_PATH").unwrap_or_else(|| "/".to_owned());
+        check_path("RBM_WEBHOOK_PATH", &path)?;
+        Ok((config, EnvWebhook { path, client_token }))
+    }
+}
+
+/// A webhook path must be absolute and plain (no query or fragment).
+pub(crate) fn check_path(name: &'static str, path: &str) -> Result<(), ConfigError> {
+    let reason = if !path.starts_with('/') {
+        "it must start with '/'"
+    } else if path.contains(['?', '#', ' ']) {
+        "it must be a plain path without '?', '#' or spaces"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::Invalid {
+        name,
+        value: path.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+fn parse<T: FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+            name,
+            value: raw,
+            reason: format!("expected {expected}"),
+        }),
+    }
+}
+
+fn positive<T: FromStr + PartialOrd + Default>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    let value = parse(lookup, name, default, "a positive whole number")?;
+    if value <= T::default() {
+        return Err(ConfigError::Invalid {
+            name,
+            value: lookup(name).unwrap_or_default(),
+            reason: "expected a positive whole number".to_owned(),
+        });
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn defaults_need_only_the_client_token() {
+        let (config, webhook) = ServerConfig::from_lookup(env(&[("RBM_CLIENT_TOKEN", "t")]))
+            .expect("valid config");
+        assert_eq!(config, ServerConfig::default());
+        assert_eq!(webhook.path, "/");
+        assert_eq!(webhook.client_token, "t");
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[], "RBM_CLIENT_TOKEN"),
+            (&[("RBM_CLIENT_TOKEN", "")], "RBM_CLIENT_TOKEN"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("PORT", "http")], "PORT"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("PORT", "70000")], "PORT"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("BIND", "localhost:1")], "BIND"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_WEBHOOK_PATH", "hook")], "RBM_WEBHOOK_PATH"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_BODY_LIMIT", "0")], "RBM_BODY_LIMIT"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_DEDUPE_CAPACITY", "-1")], "RBM_DEDUPE_CAPACITY"),
+        ];
+        for (pairs, name) in cases {
+            let error = ServerConfig::from_lookup(env(pairs)).expect_err(name);
+            assert!(error.to_string().starts_with(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_token_never_appears_in_debug_output() {
+        let (_, webhook) =
+            ServerConfig::from_lookup(env(&[("RBM_CLIENT_TOKEN", "s3cret")])).expect("valid");
+        assert!(!format!("{webhook:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,29 @@
+//! The webhook server: hosts one or more webhooks on a warp + tokio server.
+
+mod builder;
+mod config;
+mod identity;
+mod listener;
+mod outcome;
+mod pipeline;
+mod sequencer;
+mod webhook;
+
+pub use builder::{PartnerAgents, RunningServer, Server, ServerBuilder};
+pub use config::{EnvWebhook, ServerConfig};
+
+use crate::agent::Agent;
+use crate::error::Error;
+
+/// Runs `agent` on the webhook configured by the environment (`PORT`,
+/// `BIND`, `RBM_CLIENT_TOKEN`, `RBM_WEBHOOK_PATH`, …) until Ctrl-C or
+/// SIGTERM. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
+pub async fn serve_from_env<A: Agent>(agent: A) -> Result<(), Error> {
+    crate::logging::init();
+    let (config, webhook) = ServerConfig::from_env()?;
+    Server::builder()
+        .config(config)
+        .webhook(webhook.path, webhook.client_token, agent)
+        .serve()
+        .await
+}

@@ -1,0 +1,150 @@
+//! Every way a request can end, the one status each gets, and its log line.
+
+use std::time::Duration;
+
+use warp::http::{HeaderValue, StatusCode, header};
+use warp::reply::Response;
+
+use crate::agent::RouteInfo;
+use crate::mask::MaskedPhone;
+use crate::protocol::PayloadKind;
+
+/// How a request ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// No webhook on this path.
+    NotFound,
+    /// A webhook path, but not `POST`.
+    MethodNotAllowed,
+    /// The body is over the limit.
+    TooLarge,
+    /// The client did not send its body in time.
+    BodyTimeout,
+    /// The body is not JSON, not an envelope, or not base64.
+    BadRequest(String),
+    /// Handshake with the right token: answer with the secret.
+    HandshakeAccepted(String),
+    /// Handshake with a wrong token.
+    HandshakeRefused,
+    /// The signature is missing, malformed or wrong.
+    Unauthorized(crate::verify::SignatureError),
+    /// Authentic, but can never be handled here: acknowledged, not retried.
+    Unhandleable(String),
+    /// A copy of a delivery that was already handled.
+    Duplicate,
+    /// Another copy is still being handled after the wait: Google retries later.
+    StillInFlight,
+    /// The agent handled it and its replies were accepted.
+    Handled,
+    /// The handler (or sending its replies) failed: Google redelivers.
+    Failed(String),
+    /// The handler panicked: Google redelivers.
+    Panicked,
+}
+
+impl Outcome {
+    /// The single status of each outcome.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::BadRequest(_) | Self::HandshakeRefused => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::HandshakeAccepted(_) | Self::Unhandleable(_) | Self::Duplicate | Self::Handled => {
+                StatusCode::OK
+            }
+            Self::StillInFlight => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Failed(_) | Self::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::TooLarge => "too_large",
+            Self::BodyTimeout => "body_timeout",
+            Self::BadRequest(_) => "bad_request",
+            Self::HandshakeAccepted(_) => "handshake_accepted",
+            Self::HandshakeRefused => "handshake_refused",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Unhandleable(_) => "unhandleable",
+            Self::Duplicate => "duplicate",
+            Self::StillInFlight => "still_in_flight",
+            Self::Handled => "handled",
+            Self::Failed(_) => "failed",
+            Self::Panicked => "panicked",
+        }
+    }
+
+    /// The HTTP response: empty body except the handshake's secret.
+    pub(crate) fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = match self {
+            Self::HandshakeAccepted(secret) => {
+                let mut response = Response::new(secret.into());
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                response
+            }
+            Self::MethodNotAllowed => {
+                let mut response = Response::new(warp::hyper::body::Bytes::new().into());
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                response
+            }
+            _ => Response::new(warp::hyper::body::Bytes::new().into()),
+        };
+        *response.status_mut() = status;
+        response
+    }
+}
+
+/// What is known about a delivery by the time it ends, for its log line.
+#[derive(Debug, Default)]
+pub(crate) struct DeliveryFacts<'a> {
+    pub(crate) kind: Option<PayloadKind>,
+    pub(crate) agent_id: Option<String>,
+    pub(crate) phone_number: Option<String>,
+    pub(crate) route: Option<&'static RouteInfo>,
+    pub(crate) path: &'a str,
+}
+
+/// Writes the one log line of a request.
+pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) {
+    let latency_us = latency.as_micros() as u64;
+    let kind = facts.kind.map_or("-", PayloadKind::as_str);
+    let agent = facts.agent_id.as_deref().unwrap_or("-");
+    let route = facts.route.map_or("-", |r| r.name);
+    let sender = facts.phone_number.as_deref().map(MaskedPhone);
+    let status = outcome.status().as_u16();
+    let outcome_label = outcome.label();
+    let path = facts.path;
+    match outcome {
+        Outcome::Handled | Outcome::Duplicate | Outcome::HandshakeAccepted(_) => tracing::info!(
+            path, kind, agent, route, sender = sender.as_ref().map(tracing::field::display),
+            outcome = outcome_label, status, latency_us, "delivery"
+        ),
+        Outcome::Unhandleable(reason) | Outcome::Failed(reason) | Outcome::BadRequest(reason) => {
+            tracing::warn!(
+                path, kind, agent, route, sender = sender.as_ref().map(tracing::field::display),
+                outcome = outcome_label, status, latency_us, reason = reason.as_str(), "delivery"
+            )
+        }
+        Outcome::Unauthorized(error) => tracing::warn!(
+            path, outcome = outcome_label, status, latency_us, reason = %error, "delivery"
+        ),
+        Outcome::Panicked | Outcome::StillInFlight | Outcome::HandshakeRefused => tracing::warn!(
+            path, kind, agent, route, sender = sender.as_ref().map(tracing::field::display),
+            outcome = outcome_label, status, latency_us, "delivery"
+        ),
+        Outcome::NotFound | Outcome::MethodNotAllowed | Outcome::TooLarge | Outcome::BodyTimeout => {
+            tracing::debug!(path, outcome = outcome_label, status, latency_us, "request")
+        }
+    }
+}
