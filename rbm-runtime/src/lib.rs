@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agent;
+pub mod api;
 pub mod context;
 mod mask;
 pub mod protocol;
@@ -10,6 +11,7 @@ pub mod sender;
 pub mod verify;
 
 pub use agent::{Agent, Delivery, HandlerError, HandlerResult, RouteInfo};
+pub use api::RbmApiClient;
 pub use context::Context;
 pub use reply::{AgentEvent, Reply, Suggestion};
 pub use sender::{LogSender, OutgoingEvent, OutgoingMessage, ReplySender, SendError};

@@ -1,0 +1,105 @@
+//! Why an RBM API call failed, and what that means for the delivery.
+
+use crate::reply::ReplyError;
+use crate::sender::SendError;
+
+use super::token::TokenError;
+
+/// An RBM API call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The reply breaks a documented limit; nothing was sent.
+    #[error("invalid reply: {0}")]
+    InvalidReply(#[from] ReplyError),
+    /// The request cannot be made as asked (bad phone number, no agent id); nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The API refused the call for good (400, 403, 404…): retrying cannot help.
+    #[error("the RBM API refused the call with {status}: {message}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The API's error message.
+        message: String,
+    },
+    /// The API kept failing (429, 5xx) or could not be reached, after every retry.
+    #[error("the RBM API is unavailable after {attempts} tries: {message}")]
+    Unavailable {
+        /// How many tries were made.
+        attempts: u32,
+        /// The last failure.
+        message: String,
+    },
+    /// No access token could be obtained.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+impl ApiError {
+    /// Whether handling the delivery again later could succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::InvalidReply(_) | Self::InvalidRequest(_) | Self::Rejected { .. } => false,
+            // A refused key or a broken token endpoint is an operator's fix
+            // away: keep the delivery (Google redelivers for 7 days) rather
+            // than drop it.
+            Self::Unavailable { .. } | Self::Token(_) => true,
+        }
+    }
+
+    /// The HTTP status the API answered, for `Rejected`.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Rejected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+impl From<ApiError> for SendError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::InvalidReply(_) | ApiError::InvalidRequest(_) => {
+                SendError::Invalid(error.to_string())
+            }
+            ApiError::Rejected { status, message } => SendError::Permanent { status, message },
+            ApiError::Unavailable { .. } | ApiError::Token(_) => {
+                SendError::Transient(error.to_string())
+            }
+        }
+    }
+}
+
+/// A short, printable excerpt of an error body (bodies can be HTML pages).
+pub(crate) fn snippet(body: &[u8]) -> String {
+    const MAX: usize = 300;
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    format!("{cut}…")
+}
+
+/// The `error.message` of a Google API error body, or an excerpt of it.
+pub(crate) fn google_error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        error: Detail,
+    }
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        message: Option<String>,
+        status: Option<String>,
+    }
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope { error }) => match (error.status, error.message) {
+            (Some(status), Some(message)) => format!("{status}: {message}"),
+            (None, Some(message)) => message,
+            (Some(status), None) => status,
+            (None, None) => snippet(body),
+        },
+        Err(_) => snippet(body),
+    }
+}

@@ -1,0 +1,37 @@
+//! The RBM API client: sends agent messages and agent events, revokes
+//! messages, authenticates with a service-account key, retries what is worth
+//! retrying and nothing else.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use rbm_runtime::api::RbmApiClient;
+//!
+//! // GOOGLE_APPLICATION_CREDENTIALS names the key file; None when unset.
+//! if let Some(client) = RbmApiClient::from_env()? {
+//!     let sender: std::sync::Arc<dyn rbm_runtime::ReplySender> = std::sync::Arc::new(client);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every call carries `agentId`; message and event ids come from the caller
+//! (derived from the delivery being answered), so a retried or redelivered
+//! send is ignored by the platform instead of reaching the user twice.
+
+mod client;
+mod config;
+mod credentials;
+mod endpoint;
+mod error;
+mod jwt;
+mod retry;
+mod tls;
+mod token;
+
+pub use client::{RbmApiClient, RbmApiClientBuilder, Revocation};
+pub use config::{
+    ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, RBM_SCOPE,
+};
+pub use credentials::{KeyError, ServiceAccountKey};
+pub use error::ApiError;
+pub use retry::RetryPolicy;
+pub use token::{AccessToken, TokenError};

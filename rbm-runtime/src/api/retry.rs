@@ -1,0 +1,91 @@
+//! Bounded exponential back-off with jitter for `429`, `5xx` and network errors.
+
+use std::time::Duration;
+
+/// How often and how patiently a failed call is tried again.
+///
+/// Attempt `n` (from 1) that fails is followed by a pause drawn uniformly
+/// from `[d/2, d]`, where `d = initial_backoff · 2^(n−1)` capped at
+/// `max_backoff`; a `Retry-After` from the server raises the pause (never
+/// above `max_backoff`). Jitter keeps many replicas from retrying in step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included (at least 1).
+    pub max_attempts: u32,
+    /// The pause after the first failure (before jitter).
+    pub initial_backoff: Duration,
+    /// No pause is longer than this.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 tries, pausing about 0.2 s, 0.4 s, 0.8 s: short enough to answer
+    /// the webhook in time, long enough to ride out a blip.
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// `max_attempts` tries with pauses starting at `initial_backoff`
+    /// (tests use a millisecond).
+    pub fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
+        Self {
+            max_attempts: max_attempts.max(1),
+            initial_backoff,
+            max_backoff,
+        }
+    }
+
+    /// The pause after failed attempt `attempt` (from 1).
+    pub(crate) fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(20);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
+        let floor = ceiling / 2;
+        let spread = (ceiling - floor).as_nanos() as u64;
+        let jittered = floor + Duration::from_nanos(fastrand::u64(0..=spread));
+        match retry_after {
+            Some(wait) => jittered.max(wait.min(self.max_backoff)),
+            None => jittered,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_stay_bounded() {
+        let policy = RetryPolicy::new(10, Duration::from_millis(100), Duration::from_secs(1));
+        for _ in 0..100 {
+            let first = policy.backoff(1, None);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = policy.backoff(3, None);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
+            assert!(policy.backoff(30, None) <= Duration::from_secs(1));
+        }
+    }
+
+    #[test]
+    fn retry_after_raises_the_pause_up_to_the_cap() {
+        let policy = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_secs(2));
+        assert!(policy.backoff(1, Some(Duration::from_secs(1))) >= Duration::from_secs(1));
+        assert!(policy.backoff(1, Some(Duration::from_secs(60))) <= Duration::from_secs(2));
+    }
+}
