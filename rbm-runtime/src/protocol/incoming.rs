@@ -102,6 +102,10 @@ impl<'a> Incoming<'a> {
     /// Recognises a request body. A body with both `clientToken` and `secret`
     /// at the top level is a handshake; one with `message.data` is a push.
     pub fn parse(body: &'a [u8]) -> Result<Self, IncomingError> {
+        // serde also reads a struct from a JSON array, by position: refuse arrays.
+        if body.trim_ascii_start().starts_with(b"[") {
+            return Err(IncomingError::NotJson("a JSON array, not an object".into()));
+        }
         let raw: RawBody<'a> =
             serde_json::from_slice(body).map_err(|e| IncomingError::NotJson(e.to_string()))?;
         if let (Some(client_token), Some(secret)) = (raw.client_token, raw.secret) {

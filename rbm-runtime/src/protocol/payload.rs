@@ -105,6 +105,11 @@ impl Payload {
     /// unsigned `attributes.type` hint. Bytes that are not JSON at all give
     /// `Err`: there is nothing to keep.
     pub fn classify(data: &[u8], attribute_type: Option<&str>) -> Result<Self, serde_json::Error> {
+        // serde also reads a struct from a JSON array, by position: an array has no fields.
+        if data.trim_ascii_start().starts_with(b"[") {
+            let json: serde_json::Value = serde_json::from_slice(data)?;
+            return Ok(Self::unknown(json, "a JSON array, not an object".into()));
+        }
         let raw: RawPayload = match serde_json::from_slice(data) {
             Ok(raw) => raw,
             Err(typed) => {
