@@ -1,0 +1,69 @@
+//! One route attempt: extract every parameter, call the handler, convert
+//! what it returns. A parameter that cannot be extracted breaks out of the
+//! attempt, so dispatch goes on with the next candidate route.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::model::{Handler, Param, Route};
+
+/// The labelled block that tries route number `index`. `input` builds the
+/// `Input` from what the match found (captures, segments, rest).
+pub(crate) fn route_block(
+    index: usize,
+    route: &Route,
+    handler: &Handler,
+    input: TokenStream,
+) -> TokenStream {
+    let label = syn::Lifetime::new(&format!("'__rbm_route_{index}"), Span::call_site());
+    let named = route.matcher.named_values();
+    let param_trait = format_ident!("{}", route.matcher.param_trait());
+    let args: Vec<_> = (0..handler.params.len())
+        .map(|i| format_ident!("__rbm_arg_{i}"))
+        .collect();
+    let extractions = handler.params.iter().zip(&args).map(|(param, arg)| {
+        let extract = extraction(param, &named, &param_trait);
+        quote! {
+            let ::core::option::Option::Some(#arg) = #extract else { break #label; };
+        }
+    });
+    let method = &handler.ident;
+    let call = if handler.takes_self {
+        quote! { Self::#method(self, #(#args),*) }
+    } else {
+        quote! { Self::#method(#(#args),*) }
+    };
+    let finish = quote_spanned! {handler.output_span=>
+        ::rbm_runtime::__private::finish(__rbm_out)
+    };
+    quote! {
+        #label: {
+            let __rbm_input = #input;
+            #(#extractions)*
+            __rbm_ctx.enter_route(&__RBM_ROUTES[#index]);
+            let __rbm_out = #call.await;
+            return #finish;
+        }
+    }
+}
+
+/// The expression extracting one parameter, spanned on its type so a type
+/// the route does not allow is an error on that parameter.
+fn extraction(param: &Param, named: &[&str], param_trait: &syn::Ident) -> TokenStream {
+    let ty = &param.ty;
+    let span = ty.span();
+    match param.name.as_deref().filter(|n| named.contains(n)) {
+        Some(name) => match &param.option_of {
+            Some(inner) => quote_spanned! {span=>
+                ::rbm_runtime::__private::named_optional::<#inner>(&__rbm_input, #name)
+            },
+            None => quote_spanned! {span=>
+                ::rbm_runtime::__private::named::<#ty>(&__rbm_input, #name)
+            },
+        },
+        None => quote_spanned! {span=>
+            <#ty as ::rbm_runtime::__private::#param_trait<'_>>::extract(&__rbm_input)
+        },
+    }
+}

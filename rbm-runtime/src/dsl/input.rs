@@ -1,0 +1,80 @@
+//! What generated dispatch code hands to extractors for one route attempt.
+
+use super::extract::Captures;
+use crate::agent::Delivery;
+use crate::context::Context;
+
+/// The delivery being dispatched plus what the matching route found in it
+/// (regex captures, template segments, the rest after a prefix).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Input<'a> {
+    delivery: &'a Delivery,
+    ctx: &'a Context,
+    regex: Option<(&'a regex::Regex, regex::Captures<'a>)>,
+    segments: Vec<(&'static str, &'a str)>,
+    rest: Option<&'a str>,
+}
+
+impl<'a> Input<'a> {
+    /// The input of a route that matched without capturing anything.
+    pub fn new(delivery: &'a Delivery, ctx: &'a Context) -> Self {
+        Self {
+            delivery,
+            ctx,
+            regex: None,
+            segments: Vec::new(),
+            rest: None,
+        }
+    }
+
+    /// Adds the captures of a matching regular expression.
+    pub fn with_captures(mut self, regex: &'a regex::Regex, caps: regex::Captures<'a>) -> Self {
+        self.regex = Some((regex, caps));
+        self
+    }
+
+    /// Adds the named segments of a matching postback template.
+    pub fn with_segments(mut self, segments: Vec<(&'static str, &'a str)>) -> Self {
+        self.segments = segments;
+        self
+    }
+
+    /// Adds the text after a matching prefix or command.
+    pub fn with_rest(mut self, rest: &'a str) -> Self {
+        self.rest = Some(rest);
+        self
+    }
+
+    /// The delivery being dispatched.
+    pub fn delivery(&self) -> &'a Delivery {
+        self.delivery
+    }
+
+    /// The handling context.
+    pub fn context(&self) -> &'a Context {
+        self.ctx
+    }
+
+    /// The text after the prefix or command, on such routes.
+    pub fn rest(&self) -> Option<&'a str> {
+        self.rest
+    }
+
+    /// All regex captures, on regex routes.
+    pub fn captures(&self) -> Option<Captures> {
+        let (regex, caps) = self.regex.as_ref()?;
+        Some(Captures::from_regex(regex, caps))
+    }
+
+    /// A named regex group or template segment, if it took part in the match.
+    pub fn named(&self, name: &str) -> Option<&'a str> {
+        if let Some((_, caps)) = &self.regex {
+            return caps.name(name).map(|m| m.as_str());
+        }
+        self.segments
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| *value)
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything an agent author needs: `use rbm_runtime::prelude::*;`.
+
+pub use crate::agent::{Agent, Delivery, HandlerError};
+pub use crate::context::Context;
+pub use crate::dsl::{
+    AgentId, Captures, EventId, IntoHandlerResult, MessageId, PhoneNumber, PostbackData, Rest, Text,
+};
+pub use crate::protocol::{
+    AgentLaunchEvent, FileInfo, LaunchState, Location, SendTime, ServerEvent, ServerEventType,
+    SuggestionResponse, UnknownPayload, UserEvent, UserEventType, UserFile, UserMessage,
+};
+pub use crate::reply::{Reply, Suggestion};
+pub use rbm_macros::{
+    on_event, on_launch_event, on_message, on_server_event, on_unknown, rbm_agent,
+};
