@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::BodyExt;
 use tokio::net::TcpListener;
+use warp::http;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
@@ -206,20 +209,12 @@ impl ServerBuilder {
         Ok(())
     }
 
-    /// Checks the configuration, binds the socket and starts serving in the
-    /// background. Fails with a message naming the setting or the address.
-    pub async fn bind(self) -> Result<RunningServer, Error> {
+    /// Checks everything and assembles the request pipeline.
+    fn assemble(self) -> Result<(Arc<Pipeline>, ServerConfig), ConfigError> {
         self.check()?;
-        let addr = self.config.socket_addr();
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| Error::Bind { addr, source })?;
-        let duplicates = self.config.dedupe_capacity;
+        let config = self.config;
         let store = self.store.unwrap_or_else(|| {
-            Arc::new(MemoryStore::new(duplicates, self.config.dedupe_max_age))
+            Arc::new(MemoryStore::new(config.dedupe_capacity, config.dedupe_max_age))
         });
         let sender = self.sender.unwrap_or_else(|| {
             tracing::info!("replies go to the log: no RBM API client configured");
@@ -240,14 +235,28 @@ impl ServerBuilder {
             store,
             sender,
             sequencer: Arc::new(Sequencer::default()),
-            body_limit: self.config.body_limit,
-            body_timeout: self.config.body_timeout,
+            body_limit: config.body_limit,
+            body_timeout: config.body_timeout,
             claim_ended: Arc::new(Notify::new()),
         });
+        Ok((pipeline, config))
+    }
+
+    /// Checks the configuration, binds the socket and starts serving in the
+    /// background. Fails with a message naming the setting or the address.
+    pub async fn bind(self) -> Result<RunningServer, Error> {
+        let (pipeline, config) = self.assemble()?;
+        let addr = config.socket_addr();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { addr, source })?;
         let limits = ListenerLimits {
-            header_timeout: self.config.header_timeout,
-            max_connections: self.config.max_connections,
-            shutdown_grace: self.config.shutdown_grace,
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections,
+            shutdown_grace: config.shutdown_grace,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(listener::run(listener, pipeline, limits, async move {
@@ -259,6 +268,13 @@ impl ServerBuilder {
             stop: Some(stop),
             task,
         })
+    }
+
+    /// Checks the configuration and returns the request pipeline without a
+    /// socket: requests go in as values (the in-process testing kit uses it).
+    pub fn into_handler(self) -> Result<WebhookHandler, ConfigError> {
+        let (pipeline, _) = self.assemble()?;
+        Ok(WebhookHandler { pipeline })
     }
 
     /// Binds and serves until Ctrl-C or SIGTERM, then shuts down gracefully.
@@ -297,5 +313,32 @@ impl Drop for RunningServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// The whole request pipeline of a server, without a socket.
+#[derive(Clone)]
+pub struct WebhookHandler {
+    pipeline: Arc<Pipeline>,
+}
+
+impl std::fmt::Debug for WebhookHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookHandler").finish_non_exhaustive()
+    }
+}
+
+impl WebhookHandler {
+    /// Handles one request exactly as the server would and returns its response.
+    pub async fn handle(&self, request: http::Request<Bytes>) -> http::Response<Bytes> {
+        let (parts, body) = request.into_parts();
+        let body = futures_util::stream::once(std::future::ready(Ok::<_, warp::Error>(body)));
+        let response = Arc::clone(&self.pipeline)
+            .serve(parts.method, parts.uri.path(), parts.headers, body)
+            .await;
+        let (parts, body) = response.into_parts();
+        // The pipeline's bodies are in-memory; reading them cannot fail.
+        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        http::Response::from_parts(parts, body)
     }
 }

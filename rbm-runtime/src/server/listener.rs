@@ -35,10 +35,7 @@ pub(crate) async fn run(
         .and(warp::body::stream())
         .then(move |method, path: warp::path::FullPath, headers, body| {
             let pipeline = Arc::clone(&pipeline);
-            async move {
-                let body = Box::pin(body);
-                pipeline.serve(method, path.as_str(), headers, body).await
-            }
+            async move { pipeline.serve(method, path.as_str(), headers, body).await }
         });
     let service = warp::service(filter);
     let permits = Arc::new(Semaphore::new(limits.max_connections));

@@ -9,7 +9,7 @@ mod pipeline;
 mod sequencer;
 mod webhook;
 
-pub use builder::{PartnerAgents, RunningServer, Server, ServerBuilder};
+pub use builder::{PartnerAgents, RunningServer, Server, ServerBuilder, WebhookHandler};
 pub use config::{EnvWebhook, ServerConfig};
 
 use crate::agent::Agent;

@@ -47,9 +47,10 @@ impl Pipeline {
         body: S,
     ) -> Response
     where
-        S: Stream<Item = Result<B, warp::Error>> + Unpin,
+        S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
+        let body = std::pin::pin!(body);
         let started = Instant::now();
         let mut facts = DeliveryFacts {
             path,
@@ -64,11 +65,11 @@ impl Pipeline {
         &self,
         method: &Method,
         headers: &HeaderMap,
-        body: S,
+        body: std::pin::Pin<&mut S>,
         facts: &mut DeliveryFacts<'_>,
     ) -> Outcome
     where
-        S: Stream<Item = Result<B, warp::Error>> + Unpin,
+        S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
         let Some(webhook) = self.webhooks.iter().find(|w| *w.path == *facts.path) else {
@@ -104,9 +105,13 @@ impl Pipeline {
     }
 
     /// Reads the body up to the limit, within the body timeout.
-    async fn read_body<S, B>(&self, headers: &HeaderMap, mut body: S) -> Result<BytesMut, Outcome>
+    async fn read_body<S, B>(
+        &self,
+        headers: &HeaderMap,
+        mut body: std::pin::Pin<&mut S>,
+    ) -> Result<BytesMut, Outcome>
     where
-        S: Stream<Item = Result<B, warp::Error>> + Unpin,
+        S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
         let declared = headers
