@@ -10,6 +10,8 @@ pub mod protocol;
 pub mod reply;
 pub mod prelude;
 pub mod sender;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod verify;
 
 pub use agent::{Agent, Delivery, HandlerError, HandlerResult, RouteInfo};

@@ -1,0 +1,269 @@
+//! A local fake of the RBM API and its OAuth token endpoint, over real HTTP.
+//!
+//! It checks what Google checks (the token request's RS256 signature, issuer,
+//! audience and scope; a live bearer token on every call; `agentId`; a fresh
+//! `messageId`/`eventId`), records every request, and can be told to answer
+//! the next calls with an error.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use rbm_runtime::testing::fake_api::FakeRbmApi;
+//!
+//! let fake = FakeRbmApi::start().await?;
+//! let client = fake.client_builder()?.agent_id("agent@rbm.goog").build()?;
+//! fake.fail_next(503, 2); // the next two API calls get 503
+//! // … send through `client`, then inspect `fake.requests()` …
+//! # Ok(()) }
+//! ```
+
+mod assertion;
+mod handler;
+mod key;
+mod state;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::{ApiConfigError, RbmApiClient, RbmApiClientBuilder, ServiceAccountKey};
+
+pub use key::TestServiceAccount;
+pub use state::{FakeStats, RecordedRequest};
+
+use state::{Counters, Memory, State};
+
+/// A running fake RBM API. Dropping it stops it; [`shutdown`](Self::shutdown)
+/// also waits for open connections to finish.
+pub struct FakeRbmApi {
+    address: SocketAddr,
+    account: TestServiceAccount,
+    state: Arc<State>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// Configures a [`FakeRbmApi`] before it starts.
+#[derive(Debug, Clone)]
+pub struct FakeRbmApiBuilder {
+    bind: SocketAddr,
+    token_lifetime: Duration,
+    record_requests: bool,
+    account: Option<TestServiceAccount>,
+}
+
+impl Default for FakeRbmApiBuilder {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            token_lifetime: Duration::from_secs(3600),
+            record_requests: true,
+            account: None,
+        }
+    }
+}
+
+impl FakeRbmApiBuilder {
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn bind(mut self, address: SocketAddr) -> Self {
+        self.bind = address;
+        self
+    }
+
+    /// How long issued access tokens live (default one hour, like Google's;
+    /// whole seconds are announced in `expires_in`).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Whether to keep every request for [`FakeRbmApi::requests`] (default
+    /// yes); counters are kept either way. Turn it off for long benchmarks.
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record_requests = record;
+        self
+    }
+
+    /// The service account whose key the token endpoint trusts (default
+    /// [`TestServiceAccount::shared`]).
+    pub fn account(mut self, account: TestServiceAccount) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    /// Binds and starts serving.
+    pub async fn start(self) -> std::io::Result<FakeRbmApi> {
+        let listener = TcpListener::bind(self.bind).await?;
+        let address = listener.local_addr()?;
+        let account = self
+            .account
+            .unwrap_or_else(|| TestServiceAccount::shared().clone());
+        let state = Arc::new(State {
+            memory: Mutex::new(Memory::new(self.record_requests, self.token_lifetime)),
+            counters: Counters::default(),
+            client_email: account.client_email().to_owned(),
+            public_key_der: account.public_key_der().to_vec(),
+            token_uri: format!("http://{address}{}", handler::TOKEN_PATH),
+        });
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, Arc::clone(&state), stopped));
+        Ok(FakeRbmApi {
+            address,
+            account,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// Accepts connections until `stopped` fires (or its sender is dropped).
+async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let state = Arc::clone(&state);
+                let service = service_fn(move |request| handler::handle(Arc::clone(&state), request));
+                let connection = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, "fake RBM API connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    // Idle keep-alive connections close at once; a request in flight finishes.
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+impl FakeRbmApi {
+    /// Starts a fake on a free port of 127.0.0.1 with the defaults.
+    pub async fn start() -> std::io::Result<Self> {
+        FakeRbmApiBuilder::default().start().await
+    }
+
+    /// A builder, to set the address, token lifetime or key.
+    pub fn builder() -> FakeRbmApiBuilder {
+        FakeRbmApiBuilder::default()
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The base URL to give the client (`RBM_API_BASE_URL`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The URL of its OAuth token endpoint (the key file's `token_uri`).
+    pub fn token_uri(&self) -> &str {
+        &self.state.token_uri
+    }
+
+    /// The service account it trusts.
+    pub fn account(&self) -> &TestServiceAccount {
+        &self.account
+    }
+
+    /// A service-account key file JSON pointing at this fake.
+    pub fn key_json(&self) -> String {
+        self.account.key_json(self.token_uri())
+    }
+
+    /// Writes the key file (for `GOOGLE_APPLICATION_CREDENTIALS`).
+    pub fn write_key_file(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        self.account.write_key_file(path, self.token_uri())
+    }
+
+    /// The parsed service-account key of this fake.
+    pub fn service_account_key(&self) -> ServiceAccountKey {
+        // The JSON is ours and well-formed; a failure would be a bug here.
+        ServiceAccountKey::from_json(&self.key_json())
+            .unwrap_or_else(|error| panic!("the fake's own key file is invalid: {error}"))
+    }
+
+    /// A client builder aimed at this fake; tune retries, agent id, then build.
+    pub fn client_builder(&self) -> Result<RbmApiClientBuilder, ApiConfigError> {
+        Ok(RbmApiClient::builder(self.service_account_key()).base_url(self.base_url()))
+    }
+
+    /// The API requests answered so far (token requests excluded), in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.memory().requests.clone()
+    }
+
+    /// The token requests answered so far, their form fields as the body.
+    pub fn token_requests(&self) -> Vec<RecordedRequest> {
+        self.state.memory().token_requests.clone()
+    }
+
+    /// Counters of everything answered so far.
+    pub fn stats(&self) -> FakeStats {
+        self.state.counters.snapshot()
+    }
+
+    /// Answers the next `times` API calls with `status` (and a Google error body).
+    pub fn fail_next(&self, status: u16, times: usize) {
+        let mut memory = self.state.memory();
+        memory
+            .api_failures
+            .extend(std::iter::repeat_n(status, times));
+    }
+
+    /// Answers the next `times` token requests with `status`.
+    pub fn fail_next_token_requests(&self, status: u16, times: usize) {
+        let mut memory = self.state.memory();
+        memory
+            .token_failures
+            .extend(std::iter::repeat_n(status, times));
+    }
+
+    /// Changes the lifetime of tokens issued from now on.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.state.memory().token_lifetime = lifetime;
+    }
+
+    /// Makes every token issued so far invalid (as if revoked): the next call
+    /// with one gets 401.
+    pub fn revoke_tokens(&self) {
+        self.state.memory().tokens.clear();
+    }
+
+    /// Stops accepting connections and waits (a few seconds at most) for
+    /// open ones to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for FakeRbmApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeRbmApi")
+            .field("address", &self.address)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,168 @@
+//! What the fake remembers: issued tokens, seen ids, scripted failures,
+//! recorded requests and counters.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// One request the fake answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// `POST`, `DELETE`…
+    pub method: String,
+    /// The path, as sent (`/v1/phones/+12223334444/agentMessages`).
+    pub path: String,
+    /// The query parameters, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// The body as JSON (`None` when empty or not JSON; form bodies are
+    /// recorded as a JSON object of their fields).
+    pub body: Option<serde_json::Value>,
+    /// The `Authorization` header, as sent.
+    pub authorization: Option<String>,
+    /// The status the fake answered.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The first query parameter called `name`.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// How many requests of each kind the fake answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FakeStats {
+    /// API requests (token requests excluded), whatever their answer.
+    pub requests: u64,
+    /// Token requests, whatever their answer.
+    pub token_requests: u64,
+    /// Agent messages accepted (200).
+    pub agent_messages: u64,
+    /// Agent events accepted (200).
+    pub agent_events: u64,
+    /// Messages revoked (200).
+    pub revocations: u64,
+    /// Creates refused as duplicates of an earlier id (409).
+    pub duplicates: u64,
+    /// Answers other than 200 (scripted failures included).
+    pub failures: u64,
+}
+
+#[derive(Default)]
+pub(super) struct Counters {
+    pub(super) requests: AtomicU64,
+    pub(super) token_requests: AtomicU64,
+    pub(super) agent_messages: AtomicU64,
+    pub(super) agent_events: AtomicU64,
+    pub(super) revocations: AtomicU64,
+    pub(super) duplicates: AtomicU64,
+    pub(super) failures: AtomicU64,
+}
+
+impl Counters {
+    pub(super) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn snapshot(&self) -> FakeStats {
+        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        FakeStats {
+            requests: get(&self.requests),
+            token_requests: get(&self.token_requests),
+            agent_messages: get(&self.agent_messages),
+            agent_events: get(&self.agent_events),
+            revocations: get(&self.revocations),
+            duplicates: get(&self.duplicates),
+            failures: get(&self.failures),
+        }
+    }
+}
+
+/// The mutable part, behind one lock (the fake is not the bottleneck).
+pub(super) struct Memory {
+    pub(super) record: bool,
+    pub(super) requests: Vec<RecordedRequest>,
+    pub(super) token_requests: Vec<RecordedRequest>,
+    pub(super) api_failures: VecDeque<u16>,
+    pub(super) token_failures: VecDeque<u16>,
+    pub(super) token_lifetime: Duration,
+    pub(super) tokens: HashMap<String, Instant>,
+    pub(super) next_token: u64,
+    /// `phone/messageId` of accepted messages: a reused id is a 409.
+    pub(super) messages: HashSet<String>,
+    pub(super) revoked: HashSet<String>,
+    pub(super) events: HashSet<String>,
+}
+
+impl Memory {
+    pub(super) fn new(record: bool, token_lifetime: Duration) -> Self {
+        Self {
+            record,
+            requests: Vec::new(),
+            token_requests: Vec::new(),
+            api_failures: VecDeque::new(),
+            token_failures: VecDeque::new(),
+            token_lifetime,
+            tokens: HashMap::new(),
+            next_token: 0,
+            messages: HashSet::new(),
+            revoked: HashSet::new(),
+            events: HashSet::new(),
+        }
+    }
+
+    /// A new token, valid for the configured lifetime.
+    pub(super) fn issue_token(&mut self) -> (String, Duration) {
+        self.next_token += 1;
+        let token = format!(
+            "fake-rbm-token-{}-{:016x}",
+            self.next_token,
+            fastrand::u64(..)
+        );
+        let lifetime = self.token_lifetime;
+        self.tokens.insert(token.clone(), Instant::now() + lifetime);
+        (token, lifetime)
+    }
+
+    /// Whether `authorization` is `Bearer <a token we issued that has not expired>`.
+    pub(super) fn authorized(&self, authorization: Option<&str>) -> bool {
+        authorization
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|token| self.tokens.get(token))
+            .is_some_and(|expires| Instant::now() < *expires)
+    }
+
+    pub(super) fn record(&mut self, request: RecordedRequest, token_endpoint: bool) {
+        if !self.record {
+            return;
+        }
+        if token_endpoint {
+            self.token_requests.push(request);
+        } else {
+            self.requests.push(request);
+        }
+    }
+}
+
+/// The shared state of one fake.
+pub(super) struct State {
+    pub(super) memory: Mutex<Memory>,
+    pub(super) counters: Counters,
+    pub(super) client_email: String,
+    pub(super) public_key_der: Vec<u8>,
+    pub(super) token_uri: String,
+}
+
+impl State {
+    pub(super) fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        // A panicking test thread must not take every later assertion with it.
+        self.memory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
