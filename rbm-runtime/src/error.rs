@@ -39,9 +39,9 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// Setting up the RBM API client failed.
-    #[error("RBM API client: {0}")]
-    Api(String),
+    /// The RBM API client's settings are invalid (e.g. an unreadable key file).
+    #[error(transparent)]
+    Api(#[from] crate::api::ApiConfigError),
 }
 
 // `main() -> Result<(), Error>` prints the error with `Debug`: keep it the

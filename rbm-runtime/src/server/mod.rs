@@ -13,17 +13,23 @@ pub use builder::{PartnerAgents, RunningServer, Server, ServerBuilder, WebhookHa
 pub use config::{EnvWebhook, ServerConfig};
 
 use crate::agent::Agent;
+use crate::api::RbmApiClient;
 use crate::error::Error;
 
 /// Runs `agent` on the webhook configured by the environment (`PORT`,
 /// `BIND`, `RBM_CLIENT_TOKEN`, `RBM_WEBHOOK_PATH`, …) until Ctrl-C or
-/// SIGTERM. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
+/// SIGTERM. Replies go through the RBM API when `GOOGLE_APPLICATION_CREDENTIALS`
+/// names a service-account key (`RBM_API_BASE_URL` picks the endpoint), and
+/// to the log otherwise. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
 pub async fn serve_from_env<A: Agent>(agent: A) -> Result<(), Error> {
     crate::logging::init();
     let (config, webhook) = ServerConfig::from_env()?;
-    Server::builder()
+    let mut builder = Server::builder()
         .config(config)
-        .webhook(webhook.path, webhook.client_token, agent)
-        .serve()
-        .await
+        .webhook(webhook.path, webhook.client_token, agent);
+    if let Some(client) = RbmApiClient::from_env()? {
+        tracing::info!(base_url = client.base_url(), "replies go through the RBM API");
+        builder = builder.reply_sender(client);
+    }
+    builder.serve().await
 }
