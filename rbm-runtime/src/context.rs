@@ -139,7 +139,13 @@ mod tests {
     use crate::sender::LogSender;
 
     fn context(identity: &str) -> Context {
-        Context::new(Arc::new(LogSender), identity, Some("+1555".into()), None, None)
+        Context::new(
+            Arc::new(LogSender),
+            identity,
+            Some("+1555".into()),
+            None,
+            None,
+        )
     }
 
     #[test]

@@ -109,7 +109,10 @@ mod tests {
     fn refuses_missing_malformed_and_wrong_signatures() {
         let verifier = SignatureVerifier::new(TOKEN);
         assert_eq!(verifier.verify(DATA, None), Err(SignatureError::Missing));
-        assert_eq!(verifier.verify(DATA, Some(b"abc")), Err(SignatureError::Malformed));
+        assert_eq!(
+            verifier.verify(DATA, Some(b"abc")),
+            Err(SignatureError::Malformed)
+        );
         let not_base64 = "!".repeat(88);
         assert_eq!(
             verifier.verify(DATA, Some(not_base64.as_bytes())),

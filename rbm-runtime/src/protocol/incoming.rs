@@ -158,8 +158,14 @@ mod tests {
 
     #[test]
     fn rejects_bodies_of_other_shapes() {
-        assert!(matches!(Incoming::parse(b"{\"a\":"), Err(IncomingError::NotJson(_))));
-        assert!(matches!(Incoming::parse(b"[1,2]"), Err(IncomingError::NotJson(_))));
+        assert!(matches!(
+            Incoming::parse(b"{\"a\":"),
+            Err(IncomingError::NotJson(_))
+        ));
+        assert!(matches!(
+            Incoming::parse(b"[1,2]"),
+            Err(IncomingError::NotJson(_))
+        ));
         assert_eq!(
             Incoming::parse(br#"{"clientToken":"x"}"#),
             Err(IncomingError::UnknownShape)

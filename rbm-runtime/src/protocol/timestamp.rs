@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn parses_nanosecond_and_whole_second_times() {
         let t = SendTime::new("2018-12-31T15:01:23.045123456Z");
-        assert_eq!(t.instant().map(|i| i.timestamp_subsec_nanos()), Some(45_123_456));
+        assert_eq!(
+            t.instant().map(|i| i.timestamp_subsec_nanos()),
+            Some(45_123_456)
+        );
         assert!(SendTime::new("2025-03-05T18:50:21Z").instant().is_some());
     }
 

@@ -8,9 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
-use warp::http;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
+use warp::http;
 
 use super::config::{ServerConfig, check_path};
 use super::listener::{self, ListenerLimits};
@@ -181,7 +181,11 @@ impl ServerBuilder {
         for spec in &self.webhooks {
             check_path("webhook path", &spec.path)?;
             if !paths.insert(spec.path.as_str()) {
-                return Err(invalid("webhook path", &spec.path, "two webhooks use this path"));
+                return Err(invalid(
+                    "webhook path",
+                    &spec.path,
+                    "two webhooks use this path",
+                ));
             }
             if spec.token.is_empty() {
                 return Err(invalid(
@@ -198,8 +202,14 @@ impl ServerBuilder {
         }
         let positive = [
             ("body limit (RBM_BODY_LIMIT)", self.config.body_limit),
-            ("max connections (RBM_MAX_CONNECTIONS)", self.config.max_connections),
-            ("dedupe capacity (RBM_DEDUPE_CAPACITY)", self.config.dedupe_capacity),
+            (
+                "max connections (RBM_MAX_CONNECTIONS)",
+                self.config.max_connections,
+            ),
+            (
+                "dedupe capacity (RBM_DEDUPE_CAPACITY)",
+                self.config.dedupe_capacity,
+            ),
         ];
         for (name, value) in positive {
             if value == 0 {
@@ -214,7 +224,10 @@ impl ServerBuilder {
         self.check()?;
         let config = self.config;
         let store = self.store.unwrap_or_else(|| {
-            Arc::new(MemoryStore::new(config.dedupe_capacity, config.dedupe_max_age))
+            Arc::new(MemoryStore::new(
+                config.dedupe_capacity,
+                config.dedupe_max_age,
+            ))
         });
         let sender = self.sender.unwrap_or_else(|| {
             tracing::info!("replies go to the log: no RBM API client configured");
@@ -226,8 +239,15 @@ impl ServerBuilder {
             .map(|spec| Webhook::new(spec.path, &spec.token, spec.target))
             .collect();
         for webhook in &webhooks {
-            let kind = if webhook.is_partner() { "partner" } else { "agent" };
-            let routes = webhook.agents().map(|a| a.route_table().len()).sum::<usize>();
+            let kind = if webhook.is_partner() {
+                "partner"
+            } else {
+                "agent"
+            };
+            let routes = webhook
+                .agents()
+                .map(|a| a.route_table().len())
+                .sum::<usize>();
             tracing::info!(path = &*webhook.path, kind, routes, "webhook ready");
         }
         let pipeline = Arc::new(Pipeline {
@@ -338,7 +358,11 @@ impl WebhookHandler {
             .await;
         let (parts, body) = response.into_parts();
         // The pipeline's bodies are in-memory; reading them cannot fail.
-        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
         http::Response::from_parts(parts, body)
     }
 }

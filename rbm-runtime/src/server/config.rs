@@ -81,7 +81,12 @@ impl ServerConfig {
     ) -> Result<(Self, EnvWebhook), ConfigError> {
         let defaults = Self::default();
         let config = Self {
-            bind: parse(&lookup, "BIND", defaults.bind, "an IP address such as 0.0.0.0")?,
+            bind: parse(
+                &lookup,
+                "BIND",
+                defaults.bind,
+                "an IP address such as 0.0.0.0",
+            )?,
             port: parse(&lookup, "PORT", defaults.port, "a port number 0-65535")?,
             body_limit: positive(&lookup, "RBM_BODY_LIMIT", defaults.body_limit)?,
             header_timeout: Duration::from_secs(positive(
@@ -98,12 +103,13 @@ impl ServerConfig {
             )?),
             ..defaults
         };
-        let client_token = lookup("RBM_CLIENT_TOKEN")
-            .filter(|t| !t.is_empty())
-            .ok_or(ConfigError::Missing {
-                name: "RBM_CLIENT_TOKEN",
-                hint: "set it to the webhook's client token from the RBM console",
-            })?;
+        let client_token =
+            lookup("RBM_CLIENT_TOKEN")
+                .filter(|t| !t.is_empty())
+                .ok_or(ConfigError::Missing {
+                    name: "RBM_CLIENT_TOKEN",
+                    hint: "set it to the webhook's client token from the RBM console",
+                })?;
         let path = lookup("RBM_WEBHOOK_PATH").unwrap_or_else(|| "/".to_owned());
         check_path("RBM_WEBHOOK_PATH", &path)?;
         Ok((config, EnvWebhook { path, client_token }))
@@ -167,13 +173,18 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
     }
 
     #[test]
     fn defaults_need_only_the_client_token() {
-        let (config, webhook) = ServerConfig::from_lookup(env(&[("RBM_CLIENT_TOKEN", "t")]))
-            .expect("valid config");
+        let (config, webhook) =
+            ServerConfig::from_lookup(env(&[("RBM_CLIENT_TOKEN", "t")])).expect("valid config");
         assert_eq!(config, ServerConfig::default());
         assert_eq!(webhook.path, "/");
         assert_eq!(webhook.client_token, "t");
@@ -186,10 +197,22 @@ mod tests {
             (&[("RBM_CLIENT_TOKEN", "")], "RBM_CLIENT_TOKEN"),
             (&[("RBM_CLIENT_TOKEN", "t"), ("PORT", "http")], "PORT"),
             (&[("RBM_CLIENT_TOKEN", "t"), ("PORT", "70000")], "PORT"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("BIND", "localhost:1")], "BIND"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_WEBHOOK_PATH", "hook")], "RBM_WEBHOOK_PATH"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_BODY_LIMIT", "0")], "RBM_BODY_LIMIT"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_DEDUPE_CAPACITY", "-1")], "RBM_DEDUPE_CAPACITY"),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("BIND", "localhost:1")],
+                "BIND",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_WEBHOOK_PATH", "hook")],
+                "RBM_WEBHOOK_PATH",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_BODY_LIMIT", "0")],
+                "RBM_BODY_LIMIT",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_DEDUPE_CAPACITY", "-1")],
+                "RBM_DEDUPE_CAPACITY",
+            ),
         ];
         for (pairs, name) in cases {
             let error = ServerConfig::from_lookup(env(pairs)).expect_err(name);

@@ -24,8 +24,16 @@ impl Identity {
         let mut keys = Vec::with_capacity(2);
         let mut name = None;
         if let (Payload::Message(message), Some(id)) = (payload, payload.message_id()) {
-            keys.push(DedupeKey::of(&["message", agent, &message.sender_phone_number, id]));
-            name = Some(format!("message/{agent}/{}/{id}", message.sender_phone_number));
+            keys.push(DedupeKey::of(&[
+                "message",
+                agent,
+                &message.sender_phone_number,
+                id,
+            ]));
+            name = Some(format!(
+                "message/{agent}/{}/{id}",
+                message.sender_phone_number
+            ));
         }
         if let Some(event_id) = payload.event_id() {
             keys.push(DedupeKey::of(&["event", agent, event_id]));

@@ -24,11 +24,15 @@ use crate::error::Error;
 pub async fn serve_from_env<A: Agent>(agent: A) -> Result<(), Error> {
     crate::logging::init();
     let (config, webhook) = ServerConfig::from_env()?;
-    let mut builder = Server::builder()
-        .config(config)
-        .webhook(webhook.path, webhook.client_token, agent);
+    let mut builder =
+        Server::builder()
+            .config(config)
+            .webhook(webhook.path, webhook.client_token, agent);
     if let Some(client) = RbmApiClient::from_env()? {
-        tracing::info!(base_url = client.base_url(), "replies go through the RBM API");
+        tracing::info!(
+            base_url = client.base_url(),
+            "replies go through the RBM API"
+        );
         builder = builder.reply_sender(client);
     }
     builder.serve().await

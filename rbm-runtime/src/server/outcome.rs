@@ -52,9 +52,10 @@ impl Outcome {
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::BadRequest(_) | Self::HandshakeRefused => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::HandshakeAccepted(_) | Self::Unhandleable(_) | Self::Duplicate | Self::Handled => {
-                StatusCode::OK
-            }
+            Self::HandshakeAccepted(_)
+            | Self::Unhandleable(_)
+            | Self::Duplicate
+            | Self::Handled => StatusCode::OK,
             Self::StillInFlight => StatusCode::SERVICE_UNAVAILABLE,
             Self::Failed(_) | Self::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -127,23 +128,48 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
     let path = facts.path;
     match outcome {
         Outcome::Handled | Outcome::Duplicate | Outcome::HandshakeAccepted(_) => tracing::info!(
-            path, kind, agent, route, sender = sender.as_ref().map(tracing::field::display),
-            outcome = outcome_label, status, latency_us, "delivery"
+            path,
+            kind,
+            agent,
+            route,
+            sender = sender.as_ref().map(tracing::field::display),
+            outcome = outcome_label,
+            status,
+            latency_us,
+            "delivery"
         ),
         Outcome::Unhandleable(reason) | Outcome::Failed(reason) | Outcome::BadRequest(reason) => {
             tracing::warn!(
-                path, kind, agent, route, sender = sender.as_ref().map(tracing::field::display),
-                outcome = outcome_label, status, latency_us, reason = reason.as_str(), "delivery"
+                path,
+                kind,
+                agent,
+                route,
+                sender = sender.as_ref().map(tracing::field::display),
+                outcome = outcome_label,
+                status,
+                latency_us,
+                reason = reason.as_str(),
+                "delivery"
             )
         }
         Outcome::Unauthorized(error) => tracing::warn!(
             path, outcome = outcome_label, status, latency_us, reason = %error, "delivery"
         ),
         Outcome::Panicked | Outcome::StillInFlight | Outcome::HandshakeRefused => tracing::warn!(
-            path, kind, agent, route, sender = sender.as_ref().map(tracing::field::display),
-            outcome = outcome_label, status, latency_us, "delivery"
+            path,
+            kind,
+            agent,
+            route,
+            sender = sender.as_ref().map(tracing::field::display),
+            outcome = outcome_label,
+            status,
+            latency_us,
+            "delivery"
         ),
-        Outcome::NotFound | Outcome::MethodNotAllowed | Outcome::TooLarge | Outcome::BodyTimeout => {
+        Outcome::NotFound
+        | Outcome::MethodNotAllowed
+        | Outcome::TooLarge
+        | Outcome::BodyTimeout => {
             tracing::debug!(path, outcome = outcome_label, status, latency_us, "request")
         }
     }

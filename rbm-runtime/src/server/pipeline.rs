@@ -154,7 +154,10 @@ impl Pipeline {
         facts.agent_id = payload.agent_id().map(str::to_owned);
         facts.phone_number = payload.phone_number().map(str::to_owned);
         if let Payload::Unknown(unknown) = &payload {
-            tracing::warn!(reason = unknown.reason.as_str(), "authentic payload of an unknown kind");
+            tracing::warn!(
+                reason = unknown.reason.as_str(),
+                "authentic payload of an unknown kind"
+            );
         }
         let Some(agent) = webhook.agent_for(&payload).cloned() else {
             return Outcome::Unhandleable(format!(
