@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tracing::Level;
+
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 
@@ -126,20 +128,12 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
     let status = outcome.status().as_u16();
     let outcome_label = outcome.label();
     let path = facts.path;
-    match outcome {
-        Outcome::Handled | Outcome::Duplicate | Outcome::HandshakeAccepted(_) => tracing::info!(
-            path,
-            kind,
-            agent,
-            route,
-            sender = sender.as_ref().map(tracing::field::display),
-            outcome = outcome_label,
-            status,
-            latency_us,
-            "delivery"
-        ),
-        Outcome::Unhandleable(reason) | Outcome::Failed(reason) | Outcome::BadRequest(reason) => {
-            tracing::warn!(
+    // One shape of line for every outcome; only the level and the reason vary.
+    macro_rules! line {
+        ($level:expr $(, reason = $reason:expr)?) => {
+            tracing::event!(
+                target: "rbm::delivery",
+                $level,
                 path,
                 kind,
                 agent,
@@ -148,29 +142,23 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
                 outcome = outcome_label,
                 status,
                 latency_us,
-                reason = reason.as_str(),
+                $(reason = $reason,)?
                 "delivery"
             )
+        };
+    }
+    match outcome {
+        Outcome::Handled | Outcome::Duplicate | Outcome::HandshakeAccepted(_) => line!(Level::INFO),
+        Outcome::Unhandleable(reason) | Outcome::Failed(reason) | Outcome::BadRequest(reason) => {
+            line!(Level::WARN, reason = reason.as_str())
         }
-        Outcome::Unauthorized(error) => tracing::warn!(
-            path, outcome = outcome_label, status, latency_us, reason = %error, "delivery"
-        ),
-        Outcome::Panicked | Outcome::StillInFlight | Outcome::HandshakeRefused => tracing::warn!(
-            path,
-            kind,
-            agent,
-            route,
-            sender = sender.as_ref().map(tracing::field::display),
-            outcome = outcome_label,
-            status,
-            latency_us,
-            "delivery"
-        ),
+        Outcome::Unauthorized(error) => line!(Level::WARN, reason = tracing::field::display(error)),
+        Outcome::Panicked | Outcome::StillInFlight | Outcome::HandshakeRefused => {
+            line!(Level::WARN)
+        }
         Outcome::NotFound
         | Outcome::MethodNotAllowed
         | Outcome::TooLarge
-        | Outcome::BodyTimeout => {
-            tracing::debug!(path, outcome = outcome_label, status, latency_us, "request")
-        }
+        | Outcome::BodyTimeout => line!(Level::DEBUG),
     }
 }
