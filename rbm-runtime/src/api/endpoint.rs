@@ -71,14 +71,14 @@ mod tests {
             "http://127.0.0.1:1/",
             "http://h/prefix/",
         ] {
-            let endpoint = Endpoint::new(Url::parse(base).unwrap());
+            let endpoint = Endpoint::new(Url::parse(base).expect("a valid base"));
             let url = endpoint
                 .phone_url(
                     "+12223334444",
                     &["agentMessages"],
                     &[("messageId", "m"), ("agentId", "a@rbm.goog")],
                 )
-                .unwrap();
+                .expect("a valid URL");
             assert!(
                 url.path()
                     .ends_with("/v1/phones/+12223334444/agentMessages"),
