@@ -280,7 +280,7 @@ fn message_key(
         "text" | "postback" => {
             let value = optional_string(&meta, errors)?;
             parts.push(match &value {
-                Some(lit) => format!("{known} = {:?}", lit.value()),
+                Some(lit) => format!("{known} = {}", quoted(&lit.value())),
                 None => known.to_string(),
             });
             if known == "text" {
@@ -293,7 +293,7 @@ fn message_key(
             let Some(value) = string_value(&meta, errors)? else {
                 return Ok(());
             };
-            parts.push(format!("{known} = {:?}", value.value()));
+            parts.push(format!("{known} = {}", quoted(&value.value())));
             let slot = match known {
                 "prefix" => &mut keys.prefix,
                 "command" => &mut keys.command,
@@ -471,4 +471,15 @@ fn flag_key(
     selected.push(variant);
     parts.push(key.to_string());
     Ok(())
+}
+
+/// A string as it would be written in the attribute: raw when it has
+/// backslashes or quotes, so a regex reads in logs as in the source.
+fn quoted(value: &str) -> String {
+    if value.contains(['\\', '"']) {
+        let hashes = "#".repeat(value.matches('"').count().min(1));
+        format!("r{hashes}\"{value}\"{hashes}")
+    } else {
+        format!("\"{value}\"")
+    }
 }

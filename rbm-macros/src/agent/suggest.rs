@@ -11,19 +11,30 @@ pub(crate) fn closest<'a>(unknown: &str, candidates: &[&'a str]) -> Option<&'a s
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars where swapping two neighbours counts as one
+/// edit (optimal string alignment), since `txet` is one slip, not two.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
+    let width = b.len() + 1;
+    let mut d = vec![0; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[(i - 1) * width + j] + 1)
+                    .min(d[i * width + j - 1] + 1)
+                    .min(d[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
         }
-        previous = current;
     }
-    previous[b.len()]
+    d[a.len() * width + b.len()]
 }
 
 #[cfg(test)]
@@ -35,6 +46,7 @@ mod tests {
         let keys = ["text", "prefix", "regex", "postback", "ignore_case"];
         assert_eq!(closest("txt", &keys), Some("text"));
         assert_eq!(closest("regx", &keys), Some("regex"));
+        assert_eq!(closest("txet", &keys), Some("text"));
         assert_eq!(closest("ignorecase", &keys), Some("ignore_case"));
         assert_eq!(closest("Postback", &keys), Some("postback"));
         assert_eq!(closest("banana", &keys), None);

@@ -24,7 +24,18 @@ pub(crate) fn parse(template: &str) -> Result<Vec<Piece>, String> {
                 );
             }
             '{' => {
-                let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let mut name = String::new();
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        closed = true;
+                        break;
+                    }
+                    name.push(c);
+                }
+                if !closed {
+                    return Err(format!("`{{{name}` is not closed: write `{{{name}}}`"));
+                }
                 segment(&name, &pieces, &literal)?;
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));

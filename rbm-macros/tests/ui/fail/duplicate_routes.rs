@@ -1,0 +1,33 @@
+use rbm_runtime::prelude::*;
+
+struct Bot;
+
+#[rbm_agent]
+impl Bot {
+    #[on_message(text = "Menu", ignore_case)]
+    async fn menu(&self) {}
+
+    #[on_message(text = "MENU", ignore_case)]
+    async fn menu_again(&self) {}
+
+    #[on_message(postback = "size:{a}")]
+    async fn size(&self, a: String) {
+        let _ = a;
+    }
+
+    #[on_message(postback = "size:{b}")]
+    async fn size_again(&self, b: String) {
+        let _ = b;
+    }
+
+    #[on_event(read)]
+    async fn read(&self) {}
+
+    #[on_event(delivered, read)]
+    async fn receipts(&self) {}
+
+    #[on_message(command = "/order now")]
+    async fn never(&self) {}
+}
+
+fn main() {}
