@@ -1,0 +1,93 @@
+//! A [`ReplySender`] that keeps everything it is given, for in-process tests.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
+
+/// Records agent messages and events instead of sending them. Like the RBM
+/// API, it ignores a message or event whose id it has already accepted (so
+/// a redelivered event handled again shows nothing twice), and it can be
+/// told to fail the next sends. Clones share the same record.
+#[derive(Debug, Clone, Default)]
+pub struct CapturingSender {
+    inner: Arc<Mutex<Record>>,
+}
+
+#[derive(Debug, Default)]
+struct Record {
+    messages: Vec<OutgoingMessage>,
+    events: Vec<OutgoingEvent>,
+    seen_ids: HashSet<String>,
+    failures: VecDeque<SendError>,
+}
+
+impl CapturingSender {
+    /// An empty record.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn record(&self) -> MutexGuard<'_, Record> {
+        // A test that panicked mid-send must not take later assertions down.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every message accepted so far, in order.
+    pub fn messages(&self) -> Vec<OutgoingMessage> {
+        self.record().messages.clone()
+    }
+
+    /// Every event accepted so far, in order.
+    pub fn events(&self) -> Vec<OutgoingEvent> {
+        self.record().events.clone()
+    }
+
+    /// How many messages and events were accepted so far.
+    pub fn counts(&self) -> (usize, usize) {
+        let record = self.record();
+        (record.messages.len(), record.events.len())
+    }
+
+    /// Fails the next send (message or event) with `error`; calls queue up.
+    pub fn fail_next(&self, error: SendError) {
+        self.record().failures.push_back(error);
+    }
+
+    fn accept<T>(
+        &self,
+        id: &str,
+        item: &T,
+        push: impl FnOnce(&mut Record, T),
+    ) -> Result<(), SendError>
+    where
+        T: Clone,
+    {
+        let mut record = self.record();
+        if let Some(error) = record.failures.pop_front() {
+            return Err(error);
+        }
+        if record.seen_ids.insert(id.to_owned()) {
+            push(&mut record, item.clone());
+        }
+        Ok(())
+    }
+}
+
+impl ReplySender for CapturingSender {
+    fn send_message<'a>(&'a self, message: &'a OutgoingMessage) -> SendFuture<'a> {
+        // An invalid reply would be refused by the real client before sending.
+        let result = match message.reply.validate() {
+            Err(error) => Err(SendError::Invalid(error.to_string())),
+            Ok(()) => self.accept(&message.message_id, message, |r, m| r.messages.push(m)),
+        };
+        Box::pin(std::future::ready(result))
+    }
+
+    fn send_event<'a>(&'a self, event: &'a OutgoingEvent) -> SendFuture<'a> {
+        let result = self.accept(&event.event_id, event, |r, e| r.events.push(e));
+        Box::pin(std::future::ready(result))
+    }
+}

@@ -1,0 +1,107 @@
+//! [`TestBot`]: an agent driven through the real request pipeline in this
+//! process, with no socket, no credentials and its replies captured.
+
+use super::bot::{Bot, Transport, TransportError};
+use super::capture::CapturingSender;
+use super::push::{Google, SignedPush};
+use super::replies::Replies;
+use super::sent::{AgentMessage, SentEvent};
+use crate::agent::Agent;
+use crate::error::ConfigError;
+use crate::server::{Server, ServerBuilder, WebhookHandler};
+
+/// The client token a [`TestBot`] signs with unless told otherwise.
+pub const TEST_CLIENT_TOKEN: &str = "rbm-test-client-token";
+
+/// An agent in this process, driven through [`WebhookHandler`]: signature
+/// checks, duplicate suppression, per-sender order, dispatch and the reply
+/// rules all run as in production.
+///
+/// ```
+/// # async fn run() {
+/// use rbm_runtime::prelude::*;
+/// use rbm_runtime::testing::TestBot;
+///
+/// struct Hello;
+/// impl Agent for Hello {
+///     async fn handle(&self, _: &Delivery, _: &Context) -> rbm_runtime::HandlerResult {
+///         Ok(vec![Reply::text("Hello").suggest_reply("Menu", "menu")])
+///     }
+/// }
+///
+/// let bot = TestBot::new(Hello);
+/// let replies = bot.text("hi").await;
+/// assert_eq!(replies[0].as_text(), Some("Hello"));
+/// bot.tap(&replies[0].suggestions[0]).await.expect_text("Hello");
+/// # }
+/// ```
+pub type TestBot = Bot<InProcess>;
+
+/// The in-process transport of a [`TestBot`].
+#[derive(Debug, Clone)]
+pub struct InProcess {
+    handler: WebhookHandler,
+    captured: CapturingSender,
+    path: String,
+}
+
+impl InProcess {
+    /// Everything the agent sent so far (the capturing reply sender).
+    pub fn captured(&self) -> &CapturingSender {
+        &self.captured
+    }
+}
+
+impl Transport for InProcess {
+    async fn deliver(&self, push: &SignedPush) -> Result<Replies, TransportError> {
+        let (messages_before, events_before) = self.captured.counts();
+        let response = self.handler.handle(push.request(&self.path)).await;
+        // The pipeline sends replies before it answers: all are recorded now.
+        let messages = self.captured.messages()[messages_before..]
+            .iter()
+            .filter(|m| m.phone_number == push.sender())
+            .map(AgentMessage::from_outgoing)
+            .collect();
+        let events = self.captured.events()[events_before..]
+            .iter()
+            .filter(|e| e.phone_number == push.sender())
+            .map(SentEvent::from_outgoing)
+            .collect();
+        Ok(Replies::new(response.status(), messages, events))
+    }
+}
+
+impl Bot<InProcess> {
+    /// `agent` on a webhook at `/` with [`TEST_CLIENT_TOKEN`].
+    pub fn new(agent: impl Agent) -> Self {
+        let builder = Server::builder().webhook("/", TEST_CLIENT_TOKEN, agent);
+        match Self::from_server(builder, "/", Google::new(TEST_CLIENT_TOKEN)) {
+            Ok(bot) => bot,
+            // "/" and a non-empty token are always a valid configuration.
+            Err(error) => unreachable!("the default test webhook is valid: {error}"),
+        }
+    }
+
+    /// A server configured by hand (several webhooks, a partner webhook,
+    /// other limits), driven by deliveries to `path` built by `google`.
+    /// Its reply sender is replaced by a capturing one.
+    pub fn from_server(
+        builder: ServerBuilder,
+        path: impl Into<String>,
+        google: Google,
+    ) -> Result<Self, ConfigError> {
+        let captured = CapturingSender::new();
+        let handler = builder.reply_sender(captured.clone()).into_handler()?;
+        let transport = InProcess {
+            handler,
+            captured,
+            path: path.into(),
+        };
+        Ok(Self::with_transport(transport, google))
+    }
+
+    /// Everything the agent sent so far, to anyone.
+    pub fn captured(&self) -> &CapturingSender {
+        self.transport().captured()
+    }
+}
