@@ -7,6 +7,148 @@ mod agent;
 use proc_macro::TokenStream;
 
 /// Turns an `impl` block of async handlers into an RBM agent.
+///
+/// An agent is an `impl` block of `async` handler methods marked `#[rbm_agent]`;
+/// each handler carries one or more route attributes. The macro implements
+/// `rbm_runtime::Agent` with one generated `match` (no chain of boxed filters),
+/// a route table for logs, and leaves every handler a plain method that unit
+/// tests can call directly.
+///
+/// ```rust
+/// use rbm_runtime::prelude::*;
+///
+/// #[derive(Default)]
+/// struct Pizza;
+///
+/// #[rbm_agent]
+/// impl Pizza {
+///     /// Greets the user (the first doc line is the route's description in logs).
+///     #[on_message(text = "hi", ignore_case)]
+///     async fn hi(&self) -> Reply {
+///         Reply::text("Hello! Which size?").suggest_reply("Large", "size:large")
+///     }
+///
+///     #[on_message(postback = "size:{size}")]
+///     async fn size(&self, size: String, from: PhoneNumber) -> Reply {
+///         Reply::text(format!("{size} for {from}, coming up"))
+///     }
+///
+///     #[on_message(regex = r"^(?<qty>\d+) pizzas?$")]
+///     async fn order(&self, qty: u32) -> Result<Reply, std::fmt::Error> {
+///         Ok(Reply::text(format!("{qty} pizzas")))
+///     }
+///
+///     #[on_message(location)]
+///     async fn near(&self, at: Location) -> Reply {
+///         Reply::text(format!("You are at {}, {}", at.latitude, at.longitude))
+///     }
+///
+///     #[on_message(file, mime = "image/*")]
+///     async fn photo(&self, file: UserFile) -> Reply {
+///         Reply::text(format!("Nice {}", file.payload.mime_type))
+///     }
+///
+///     #[on_event(read)]
+///     async fn read(&self, event: &UserEvent) {}
+///
+///     #[on_message] // no keys: the fallback for messages no route took
+///     async fn other(&self) -> Reply {
+///         Reply::text("Sorry?")
+///     }
+/// }
+/// # fn main() {}
+/// ```
+///
+/// ## Route attributes
+///
+/// | attribute | matches |
+/// |---|---|
+/// | `#[on_message(text = "hi")]` | a text that is exactly `hi` |
+/// | `#[on_message(text = "hi", ignore_case)]` | a text equal to `hi` ignoring case (Unicode lowercase) |
+/// | `#[on_message(text)]` | any text |
+/// | `#[on_message(command = "/order")]` | a text whose first word is `/order` (`ignore_case` allowed); the rest is `Rest` |
+/// | `#[on_message(prefix = "order:")]` | a text starting with `order:` (`ignore_case` allowed); the rest is `Rest` |
+/// | `#[on_message(regex = r"...")]` | a text the regular expression matches (`ignore_case` allowed); compiled once, checked at compile time |
+/// | `#[on_message(postback = "yes")]` | a suggestion response whose postback data is exactly `yes` |
+/// | `#[on_message(postback = "size:{size}")]` | postback data of that shape; each `{name}` segment goes to the parameter called `name` (`{_name}` is matched and ignored; `{{`/`}}` are literal braces) |
+/// | `#[on_message(postback)]` | any suggestion response |
+/// | `#[on_message(location)]` | a shared location |
+/// | `#[on_message(file, mime = "image/png")]`, `mime = "image/*"`, `#[on_message(file)]` | a user file of that MIME type (case and parameters ignored), of that top-level type, or any file (`mime` alone implies `file`) |
+/// | `#[on_message]` | the fallback: any message no other route took (at most one) |
+/// | `#[on_event(delivered, read, is_typing, subscribe, unsubscribe)]`, `#[on_event]` | user events of those types; without keys, any user event no other route took (new types included) |
+/// | `#[on_server_event(ttl_expiration_revoked, ttl_expiration_revoke_failed)]`, `#[on_server_event]` | server (TTL expiry) events |
+/// | `#[on_launch_event(unlaunched, pending, launched, rejected, suspended)]`, `#[on_launch_event]` | agent launch events by their new state |
+/// | `#[on_unknown]` | a payload of no known kind (kept as raw JSON) |
+///
+/// A handler may carry several route attributes (`#[on_message(text = "menu", ignore_case)]`
+/// and `#[on_message(postback = "menu")]` on the same method).
+///
+/// ## Matching order
+///
+/// The payload's kind is classified first (message, user event, server event,
+/// launch event, unknown). Then, within the kind, routes are tried in this order
+/// (an exact match always beats a pattern):
+///
+/// 1. **Text**: exact `text = ...` → `text = ..., ignore_case` → `command` (case-sensitive,
+///    then ignore_case) → `prefix` (longest first) → `regex` (declaration order) → `text` (any).
+/// 2. **Suggestion response**: exact `postback = ...` → templates (most literal characters
+///    first, then declaration order) → `postback` (any).
+/// 3. **Location**: `location`.
+/// 4. **File**: exact MIME type → `type/*` wildcard → `file` (any).
+/// 5. Any message still not taken: the `#[on_message]` fallback.
+/// 6. **Events**: the route naming the event type (or new launch state) → the route without keys.
+///
+/// A route whose parameters cannot be extracted from this delivery (a typed
+/// segment or capture that does not parse, a required value that is absent)
+/// does not match, and the next route in the order is tried. When no route
+/// matches, the delivery is acknowledged with no reply.
+///
+/// ## Extractors
+///
+/// Parameters are extracted by type, in any order, besides `&self`. Each is also
+/// accepted as `Option<T>`, which always matches (`None` when absent).
+///
+/// | type | what | routes |
+/// |---|---|---|
+/// | `PhoneNumber` | the user's number (sender; recipient of a server event) | messages, user and server events |
+/// | `MessageId` | the payload's `messageId` | messages, user and server events |
+/// | `EventId` | the payload's `eventId` | messages, all events |
+/// | `AgentId` | the agent's id | everything |
+/// | `SendTime` | when it was sent | messages, all events |
+/// | `Text` | the whole text | `text`, `command`, `prefix`, `regex` |
+/// | `Rest<T>` | the text after the command or prefix, parsed as `T` (default `String`) | `command`, `prefix` |
+/// | `Captures` | all groups of the regex | `regex` |
+/// | a parameter named like a regex group or template segment | that group/segment, parsed with `FromStr` (`Option<T>` for an optional group) | `regex`, `postback` templates |
+/// | `PostbackData`, `&SuggestionResponse` | the tapped suggestion | `postback` |
+/// | `Location` | the shared location | `location` |
+/// | `UserFile`, `&UserFile` | the file | `file` |
+/// | `&UserMessage` | the whole message | message routes |
+/// | `&UserEvent`, `UserEventType` | the whole user event, its type | `on_event` |
+/// | `&ServerEvent`, `ServerEventType` | the whole server event, its type | `on_server_event` |
+/// | `&AgentLaunchEvent` | the whole launch event | `on_launch_event` |
+/// | `&UnknownPayload` | the raw JSON | `on_unknown` |
+/// | `&Context` | sends extra replies and agent events (`reply`, `typing`, `mark_read`) | everything |
+/// | `&Delivery` | the delivery with its Pub/Sub metadata | everything |
+///
+/// A type a route cannot provide (a `Location` on a text route) is a compile error
+/// on that parameter, whose note lists what the route allows.
+///
+/// ## Return types
+///
+/// `()`, `Reply`, `Vec<Reply>`, `Option<Reply>`, or `Result<T, E>` with one of those as `T`
+/// and `E: Display`. The replies are sent in order after the handler returns; an `Err` is
+/// logged and the delivery answers `500`, so Google redelivers it (reply ids are derived
+/// from the delivery, so replies already sent are not sent twice).
+///
+/// ## Compile errors
+///
+/// Every error of one impl is reported together and the impl is still emitted, so
+/// the rest of the crate (and the IDE) keeps working: handlers that are not
+/// `async`, that take `self`/`&mut self` or are generic; unknown keys (with a "did
+/// you mean"); keys that do not combine; invalid regular expressions (pointing at
+/// the literal); malformed templates and segments no parameter takes; invalid MIME
+/// types; duplicate or unreachable routes; more than one fallback; parameter and
+/// return types a route does not allow.
 #[proc_macro_attribute]
 pub fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
     agent::rbm_agent(args.into(), item.into()).into()

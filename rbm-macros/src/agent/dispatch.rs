@@ -195,7 +195,7 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
         }
     }
     // Longer prefixes are more specific: they are tried first.
-    prefixes.sort_by(|a, b| b.0.cmp(&a.0));
+    prefixes.sort_by_key(|p| std::cmp::Reverse(p.0));
     let prefixes = prefixes.into_iter().map(|(_, p)| p);
     let mut body = Vec::new();
     if !exact.is_empty() {
@@ -262,7 +262,7 @@ fn postback_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Toke
             _ => {}
         }
     }
-    templates.sort_by(|a, b| b.0.cmp(&a.0));
+    templates.sort_by_key(|t| std::cmp::Reverse(t.0));
     let templates = templates.into_iter().map(|(_, t)| t);
     let exact = (!exact.is_empty()).then(|| {
         quote! { match __rbm_response.postback_data.as_str() { #(#exact)* _ => {} } }
