@@ -49,4 +49,4 @@ pub use in_process::{InProcess, TEST_CLIENT_TOKEN, TestBot};
 pub use push::{DEFAULT_AGENT_ID, DEFAULT_SENDER, Google, PushBuilder, SignedPush};
 pub use replies::Replies;
 pub use sent::{AgentMessage, Card, Chip, Content, SentEvent, Tappable};
-pub use warp::http::StatusCode;
+pub use warp::http::{HeaderName, StatusCode};

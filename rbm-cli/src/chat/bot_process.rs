@@ -1,0 +1,131 @@
+//! The bot as a child process: started with the environment that points it
+//! at this tool, its output kept for error messages, stopped on exit.
+
+use std::collections::VecDeque;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::error::CliError;
+
+/// How many of the bot's last output lines are kept for error messages.
+const KEPT_LINES: usize = 30;
+/// How long the bot gets to stop after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// A running bot.
+pub(crate) struct BotProcess {
+    child: Child,
+    output: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl BotProcess {
+    /// Starts `command` with `env` added to this process's environment.
+    /// With `echo`, its output is also copied to this process's stderr.
+    pub(crate) fn spawn(
+        command: &[String],
+        env: &[(&str, String)],
+        echo: bool,
+    ) -> Result<Self, CliError> {
+        let (program, args) = command
+            .split_first()
+            .ok_or_else(|| CliError::Usage("the bot command is empty".into()))?;
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        // Its own process group: `cargo run` starts the bot as a grandchild,
+        // and stopping the group stops both; Ctrl-C in the terminal reaches
+        // this tool only, which then stops the bot in order.
+        #[cfg(unix)]
+        cmd.process_group(0);
+        let mut child = cmd.spawn().map_err(|source| CliError::Spawn {
+            command: command.join(" "),
+            source,
+        })?;
+        let output = Arc::new(Mutex::new(VecDeque::new()));
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(keep_lines(stdout, Arc::clone(&output), echo));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(keep_lines(stderr, Arc::clone(&output), echo));
+        }
+        Ok(Self { child, output })
+    }
+
+    /// Its process id.
+    pub(crate) fn id(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// The last lines it wrote.
+    pub(crate) fn output(&self) -> Vec<String> {
+        let output = self.output.lock().unwrap_or_else(|p| p.into_inner());
+        output.iter().cloned().collect()
+    }
+
+    /// `Some(error)` when it has exited.
+    pub(crate) fn exited(&mut self) -> Option<CliError> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(CliError::BotExited {
+                status: status.to_string(),
+                output: self.output(),
+            }),
+            Ok(None) => None,
+            Err(error) => Some(CliError::BotExited {
+                status: format!("unknown: {error}"),
+                output: self.output(),
+            }),
+        }
+    }
+
+    /// Stops it: SIGTERM to its process group, then SIGKILL after a grace period.
+    pub(crate) async fn stop(mut self) {
+        if self.child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        #[cfg(unix)]
+        if let Some(pid) = self.child.id() {
+            // std has no signal API and unsafe code is forbidden: `kill` it is.
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+            if tokio::time::timeout(STOP_GRACE, self.child.wait())
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill().await;
+    }
+}
+
+async fn keep_lines(
+    stream: impl AsyncRead + Unpin,
+    output: Arc<Mutex<VecDeque<String>>>,
+    echo: bool,
+) {
+    let mut lines = BufReader::new(stream).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if echo {
+            eprintln!("  bot| {line}");
+        }
+        let mut output = output.lock().unwrap_or_else(|p| p.into_inner());
+        if output.len() == KEPT_LINES {
+            output.pop_front();
+        }
+        output.push_back(line);
+    }
+}

@@ -1,0 +1,318 @@
+//! `rbm chat`: a conversation with a bot in the terminal, this tool playing
+//! Google on both sides (signed deliveries in; the RBM API and its token
+//! endpoint out).
+
+mod bot_process;
+mod input;
+mod key_dir;
+mod render;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::net::{Ipv4Addr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rbm_runtime::testing::fake_api::FakeRbmApi;
+use rbm_runtime::testing::{Chip, HeaderName, HttpBot, PushBuilder, StatusCode, read_sent};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+use crate::cli::ChatArgs;
+use crate::error::CliError;
+use bot_process::BotProcess;
+use input::Input;
+use key_dir::KeyDir;
+
+/// What to do when no bot is named.
+const NO_BOT: &str = "rbm chat needs the command that starts your bot, after `--`:
+    rbm chat -- cargo run --example echo
+    rbm chat -- ./target/debug/my-bot
+or the URL and client token of a bot that is already running:
+    rbm chat --url http://127.0.0.1:8080/ --token MY_CLIENT_TOKEN";
+
+/// How often readiness is probed while the bot starts.
+const READY_POLL: Duration = Duration::from_millis(25);
+
+/// Runs the chat until `/quit`, end of input or Ctrl-C.
+pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
+    if args.url.is_some() && !args.command.is_empty() {
+        return Err(CliError::Usage(
+            "give either --url (a running bot) or a command after `--` (a bot to start), not both"
+                .into(),
+        ));
+    }
+    if args.url.is_none() && args.command.is_empty() {
+        return Err(CliError::Usage(NO_BOT.into()));
+    }
+    let api = Arc::new(
+        FakeRbmApi::start()
+            .await
+            .map_err(CliError::io("starting the fake RBM API"))?,
+    );
+    let key_dir =
+        KeyDir::create().map_err(CliError::io("creating a directory for the key file"))?;
+    let key_file = key_dir.file("service-account.json");
+    api.write_key_file(&key_file)
+        .map_err(CliError::io("writing the service-account key file"))?;
+
+    let token = args.token.clone().unwrap_or_else(random_token);
+    let env = |port: Option<u16>| {
+        let mut env = vec![
+            ("RBM_CLIENT_TOKEN", token.clone()),
+            ("RBM_API_BASE_URL", api.base_url()),
+            (
+                "GOOGLE_APPLICATION_CREDENTIALS",
+                key_file.display().to_string(),
+            ),
+        ];
+        if let Some(port) = port {
+            env.push(("PORT", port.to_string()));
+            env.push(("BIND", "127.0.0.1".to_owned()));
+            if args.path != "/" {
+                env.push(("RBM_WEBHOOK_PATH", args.path.clone()));
+            }
+        }
+        env
+    };
+
+    let (url, process) = match &args.url {
+        Some(url) => {
+            println!("rbm chat: talking to the bot at {url}.");
+            println!("For its replies to show here, it must run with:");
+            for (name, value) in env(None) {
+                println!("  export {name}={value}");
+            }
+            (url.clone(), None)
+        }
+        None => {
+            let port = free_port().map_err(CliError::io("finding a free port"))?;
+            let process = BotProcess::spawn(&args.command, &env(Some(port)), args.logs)?;
+            (
+                format!("http://127.0.0.1:{port}{}", args.path),
+                Some(process),
+            )
+        }
+    };
+    let bot = HttpBot::new(&url, &token)?
+        .sender(&args.phone)
+        .agent_id(&args.agent_id)
+        .replies_from(Arc::clone(&api));
+
+    let mut chat = Chat {
+        bot,
+        api,
+        process,
+        buttons: Vec::new(),
+        last_agent_message: None,
+        cursor: 0,
+    };
+    let result = chat.start(&args).await;
+    let result = match result {
+        Ok(()) => chat.converse().await,
+        Err(error) => Err(error),
+    };
+    if let Some(process) = chat.process.take() {
+        process.stop().await;
+    }
+    drop(key_dir);
+    result
+}
+
+/// The state of one conversation.
+struct Chat {
+    bot: HttpBot,
+    api: Arc<FakeRbmApi>,
+    process: Option<BotProcess>,
+    /// The numbered buttons of the bot's last turn.
+    buttons: Vec<Chip>,
+    last_agent_message: Option<String>,
+    /// How many of the fake API's requests were shown already.
+    cursor: usize,
+}
+
+impl Chat {
+    /// Waits for a started bot to answer, then greets the person.
+    async fn start(&mut self, args: &ChatArgs) -> Result<(), CliError> {
+        if let Some(process) = &mut self.process {
+            wait_ready(&self.bot, process, Duration::from_secs(args.ready_timeout)).await?;
+            println!(
+                "rbm chat: the bot (pid {}) answers at {}; its replies come to this tool's fake RBM API at {}.",
+                process
+                    .id()
+                    .map_or_else(|| "?".to_owned(), |id| id.to_string()),
+                self.bot.transport().url(),
+                self.api.base_url(),
+            );
+        }
+        println!(
+            "You are {}. Type a message, a number to tap a button, /help for more, /quit to leave.",
+            self.bot.google().user()
+        );
+        Ok(())
+    }
+
+    /// Reads lines until `/quit`, end of input, Ctrl-C or the bot's exit.
+    async fn converse(&mut self) -> Result<(), CliError> {
+        let echo_input = !std::io::stdin().is_terminal();
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            prompt();
+            let line = loop {
+                tokio::select! {
+                    line = lines.next_line() => break line.map_err(CliError::io("reading stdin"))?,
+                    _ = tokio::signal::ctrl_c() => break None,
+                    _ = tick.tick() => {
+                        if let Some(error) = self.process.as_mut().and_then(BotProcess::exited) {
+                            println!();
+                            return Err(error);
+                        }
+                    }
+                }
+            };
+            let Some(line) = line else {
+                println!();
+                return Ok(());
+            };
+            if echo_input {
+                println!("{line}");
+            }
+            match input::parse(&line) {
+                Ok(Input::Quit) => return Ok(()),
+                Ok(input) => self.act(input).await?,
+                Err(message) => println!("  {message}"),
+            }
+        }
+    }
+
+    async fn act(&mut self, input: Input) -> Result<(), CliError> {
+        let google = self.bot.google().clone();
+        let builder = match input {
+            Input::Nothing | Input::Quit => return Ok(()),
+            Input::Help => {
+                println!("{}", input::HELP);
+                return Ok(());
+            }
+            Input::Text(text) => google.text(text),
+            Input::Tap(number) => {
+                let Some(chip) = number.checked_sub(1).and_then(|i| self.buttons.get(i)) else {
+                    println!(
+                        "  there is no button {number}; the bot's last message has {}",
+                        self.buttons.len()
+                    );
+                    return Ok(());
+                };
+                println!("     (tapped \"{}\")", chip.text);
+                let builder = google.postback(&chip.postback_data, &chip.text);
+                if chip.action.is_some() {
+                    builder.as_action_tap()
+                } else {
+                    builder
+                }
+            }
+            Input::Location(lat, lon) => google.location(lat, lon),
+            Input::File(url, mime) => google.file(url, mime),
+            Input::Event(event) => {
+                let builder = google.user_event(event);
+                match &self.last_agent_message {
+                    Some(id) => builder.message_id(id),
+                    None => builder,
+                }
+            }
+        };
+        self.deliver(builder).await
+    }
+
+    async fn deliver(&mut self, builder: PushBuilder) -> Result<(), CliError> {
+        let replies = match self.bot.try_deliver(builder.build()).await {
+            Ok(replies) => replies,
+            Err(error) => {
+                if let Some(exited) = self.process.as_mut().and_then(BotProcess::exited) {
+                    return Err(exited);
+                }
+                println!("  {error}");
+                return Ok(());
+            }
+        };
+        if replies.status() != StatusCode::OK {
+            println!(
+                "     (the webhook answered {}: Google would redeliver it)",
+                replies.status()
+            );
+        }
+        self.show_new();
+        Ok(())
+    }
+
+    /// Shows what the bot sent to this user since the last time.
+    fn show_new(&mut self) {
+        let requests = self.api.requests();
+        let new = requests.get(self.cursor..).unwrap_or_default();
+        self.cursor = requests.len();
+        let (messages, events) = read_sent(new, Some(self.bot.google().user()));
+        for event in &events {
+            println!("{}", render::event(event));
+        }
+        if messages.is_empty() {
+            return;
+        }
+        let rendered = render::messages(&messages);
+        for line in &rendered.lines {
+            println!("{line}");
+        }
+        self.buttons = rendered.buttons;
+        self.last_agent_message = messages.last().map(|m| m.message_id.clone());
+    }
+}
+
+/// Probes the bot with the console's handshake until it answers.
+async fn wait_ready(
+    bot: &HttpBot,
+    process: &mut BotProcess,
+    timeout: Duration,
+) -> Result<(), CliError> {
+    let secret = random_token();
+    let headers = [(
+        HeaderName::from_static("content-type"),
+        "application/json".to_owned(),
+    )];
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(error) = process.exited() {
+            return Err(error);
+        }
+        let body = bot.google().handshake_body(&secret);
+        if let Ok((status, _, answer)) = bot.transport().post(&headers, body).await {
+            if status != StatusCode::OK || answer.as_ref() != secret.as_bytes() {
+                println!(
+                    "rbm chat: warning: the bot answered the verification handshake with {status}; is it an rbm webhook on this path?"
+                );
+            }
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(CliError::NotReady {
+                url: bot.transport().url().to_owned(),
+                seconds: timeout.as_secs(),
+                output: process.output(),
+            });
+        }
+        tokio::time::sleep(READY_POLL).await;
+    }
+}
+
+fn prompt() {
+    print!("you> ");
+    let _ = std::io::stdout().flush();
+}
+
+/// A free port on 127.0.0.1 (bound and released: the bot binds it next).
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
+
+/// A client token for this session, like the console's (16 capitals).
+fn random_token() -> String {
+    (0..16).map(|_| fastrand::uppercase()).collect()
+}

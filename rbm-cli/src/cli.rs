@@ -1,0 +1,203 @@
+//! The command line: every command, argument and its `--help`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Develop Google RBM agents locally: chat with a bot, send it signed
+/// deliveries, check its webhook the way the RBM console does.
+#[derive(Debug, Parser)]
+#[command(name = "rbm", version, propagate_version = true)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Chat with a bot in the terminal, with this tool playing Google.
+    ///
+    /// Starts the bot with PORT, BIND, RBM_CLIENT_TOKEN, RBM_API_BASE_URL and
+    /// GOOGLE_APPLICATION_CREDENTIALS set so that it talks to this tool
+    /// only, then sends what you type as signed deliveries and shows its
+    /// replies. Example: `rbm chat -- cargo run --example echo`.
+    Chat(ChatArgs),
+    /// Send one signed delivery to a webhook and print the status.
+    ///
+    /// Example: `rbm send http://127.0.0.1:8080/ --token T text "hello"`.
+    Send(SendArgs),
+    /// Check a webhook the way the RBM console's "Verify" button does.
+    ///
+    /// Sends the verification handshake and says whether the console would
+    /// accept the answer, and why not.
+    Verify(VerifyArgs),
+}
+
+/// `rbm chat`.
+#[derive(Debug, Args)]
+pub(crate) struct ChatArgs {
+    /// Chat with a bot that is already running at this webhook URL instead
+    /// of starting one (the tool prints the environment it needs).
+    #[arg(long, requires = "token")]
+    pub(crate) url: Option<String>,
+    /// The client token of the running bot given with --url.
+    #[arg(long)]
+    pub(crate) token: Option<String>,
+    /// The webhook path of the bot to start (sets RBM_WEBHOOK_PATH).
+    #[arg(long, default_value = "/")]
+    pub(crate) path: String,
+    /// Your phone number, as the bot sees it (E.164).
+    #[arg(long, default_value = rbm_runtime::testing::DEFAULT_SENDER)]
+    pub(crate) phone: String,
+    /// The agent id deliveries name.
+    #[arg(long, default_value = rbm_runtime::testing::DEFAULT_AGENT_ID)]
+    pub(crate) agent_id: String,
+    /// How long to wait for the bot to start answering, in seconds (its
+    /// build, when the command builds it, counts).
+    #[arg(long, default_value_t = 300)]
+    pub(crate) ready_timeout: u64,
+    /// Show the bot's log (its stderr) as it runs.
+    #[arg(long)]
+    pub(crate) logs: bool,
+    /// The command that starts the bot, after `--`.
+    #[arg(last = true, value_name = "BOT COMMAND")]
+    pub(crate) command: Vec<String>,
+}
+
+/// `rbm send`.
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    /// The webhook URL, with its path.
+    pub(crate) url: String,
+    /// The webhook's client token (deliveries are signed with it).
+    #[arg(long)]
+    pub(crate) token: String,
+    /// The user the delivery comes from (E.164).
+    #[arg(long, default_value = rbm_runtime::testing::DEFAULT_SENDER)]
+    pub(crate) phone: String,
+    /// The agent id the delivery names.
+    #[arg(long, default_value = rbm_runtime::testing::DEFAULT_AGENT_ID)]
+    pub(crate) agent_id: String,
+    /// Also print the payload that was sent.
+    #[arg(long)]
+    pub(crate) show: bool,
+    /// What to send.
+    #[command(subcommand)]
+    pub(crate) kind: Kind,
+}
+
+/// The payload kinds `rbm send` can send.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Kind {
+    /// A text message.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// A tap on a suggestion: its postback data.
+    Postback {
+        /// The suggestion's postback data.
+        data: String,
+        /// The suggestion's label (default: the postback data).
+        #[arg(long)]
+        text: Option<String>,
+        /// A tap on a suggested action (sent with an eventId, no messageId).
+        #[arg(long)]
+        action: bool,
+    },
+    /// A shared location.
+    Location {
+        /// Degrees north.
+        #[arg(allow_negative_numbers = true)]
+        latitude: f64,
+        /// Degrees east.
+        #[arg(allow_negative_numbers = true)]
+        longitude: f64,
+    },
+    /// A file the user sends.
+    File {
+        /// The file's URL.
+        url: String,
+        /// Its MIME type.
+        #[arg(default_value = "image/jpeg")]
+        mime: String,
+    },
+    /// A user event.
+    Event {
+        /// What happened.
+        event: EventKind,
+        /// For delivered and read: the agent message concerned.
+        #[arg(long)]
+        message_id: Option<String>,
+    },
+    /// A TTL server event about an agent message.
+    Ttl {
+        /// What happened to the expired message.
+        outcome: TtlOutcome,
+        /// The agent message concerned.
+        #[arg(long, default_value = "00000000-0000-4000-8000-000000000000")]
+        message_id: String,
+    },
+    /// An agent launch event.
+    Launch {
+        /// The new launch state.
+        state: LaunchKind,
+        /// The previous launch state.
+        #[arg(long, default_value = "pending")]
+        from: LaunchKind,
+    },
+    /// A payload given as JSON, as it is (unknown kinds, edge cases).
+    Raw {
+        /// The payload JSON (the decoded `message.data`).
+        json: String,
+    },
+}
+
+/// The user events.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum EventKind {
+    /// DELIVERED: the agent's message reached the phone.
+    Delivered,
+    /// READ: the user read the agent's message.
+    Read,
+    /// IS_TYPING: the user is typing.
+    Typing,
+    /// SUBSCRIBE: the user subscribed.
+    Subscribe,
+    /// UNSUBSCRIBE: the user unsubscribed.
+    Unsubscribe,
+}
+
+/// The TTL server events.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum TtlOutcome {
+    /// TTL_EXPIRATION_REVOKED.
+    Revoked,
+    /// TTL_EXPIRATION_REVOKE_FAILED.
+    RevokeFailed,
+}
+
+/// The launch states.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LaunchKind {
+    /// UNLAUNCHED.
+    Unlaunched,
+    /// PENDING.
+    Pending,
+    /// LAUNCHED.
+    Launched,
+    /// REJECTED.
+    Rejected,
+    /// SUSPENDED.
+    Suspended,
+}
+
+/// `rbm verify`.
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The webhook URL, with its path.
+    pub(crate) url: String,
+    /// The client token configured for the webhook in the console.
+    #[arg(long)]
+    pub(crate) token: String,
+}

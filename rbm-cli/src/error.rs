@@ -1,0 +1,76 @@
+//! Everything that can stop a command, as a message for a person.
+
+use rbm_runtime::testing::TransportError;
+
+/// Why a command failed. The message says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// The command line is incomplete or contradictory.
+    #[error("{0}")]
+    Usage(String),
+    /// The bot command could not be started.
+    #[error("cannot start `{command}`: {source}")]
+    Spawn {
+        /// The command as given.
+        command: String,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The bot exited (before it was ready, or during the chat).
+    #[error("the bot exited ({status}){}", stderr_tail(.output))]
+    BotExited {
+        /// How it exited.
+        status: String,
+        /// The last lines it wrote.
+        output: Vec<String>,
+    },
+    /// The bot did not answer within the ready timeout.
+    #[error("the bot did not answer at {url} within {seconds} s (is it listening on PORT and BIND, with path RBM_WEBHOOK_PATH?){}", stderr_tail(.output))]
+    NotReady {
+        /// Where it was expected.
+        url: String,
+        /// How long the tool waited.
+        seconds: u64,
+        /// The last lines it wrote.
+        output: Vec<String>,
+    },
+    /// A delivery could not reach the bot.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// Local I/O failed (the key file, the fake RBM API's socket, stdin).
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    /// The process exit code: 2 for usage errors, 1 for the rest.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// An I/O error while doing `what`.
+    pub(crate) fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> Self {
+        move |source| Self::Io { what, source }
+    }
+}
+
+fn stderr_tail(output: &[String]) -> String {
+    if output.is_empty() {
+        return "; it wrote nothing".to_owned();
+    }
+    let mut text = String::from("; its last output:\n");
+    for line in output {
+        text.push_str("  | ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.trim_end().to_owned()
+}

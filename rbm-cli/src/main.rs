@@ -1,0 +1,49 @@
+//! `rbm`: chat with an RBM bot locally, send it signed deliveries, verify its
+//! webhook. See `rbm --help`.
+
+mod chat;
+mod cli;
+mod error;
+mod kinds;
+mod send;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use cli::{Cli, Command};
+use error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("rbm: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Chat(args) => chat::run(args).await.map(|()| true),
+            Command::Send(args) => send::run(args).await,
+            Command::Verify(args) => verify::run(args).await,
+        }
+    });
+    // Do not wait for tasks blocked on stdin.
+    runtime.shutdown_background();
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => report(&error),
+    }
+}
+
+fn report(error: &CliError) -> ExitCode {
+    eprintln!("rbm: {error}");
+    ExitCode::from(error.exit_code())
+}
