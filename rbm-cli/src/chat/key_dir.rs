@@ -21,11 +21,6 @@ impl KeyDir {
     pub(crate) fn file(&self, file: &str) -> PathBuf {
         self.path.join(file)
     }
-
-    /// The directory.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 impl Drop for KeyDir {
