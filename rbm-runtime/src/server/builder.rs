@@ -229,27 +229,13 @@ impl ServerBuilder {
                 config.dedupe_max_age,
             ))
         });
-        let sender = self.sender.unwrap_or_else(|| {
-            tracing::info!("replies go to the log: no RBM API client configured");
-            Arc::new(LogSender)
-        });
+        let replies_to_log = self.sender.is_none();
+        let sender = self.sender.unwrap_or_else(|| Arc::new(LogSender));
         let webhooks: Vec<Webhook> = self
             .webhooks
             .into_iter()
             .map(|spec| Webhook::new(spec.path, &spec.token, spec.target))
             .collect();
-        for webhook in &webhooks {
-            let kind = if webhook.is_partner() {
-                "partner"
-            } else {
-                "agent"
-            };
-            let routes = webhook
-                .agents()
-                .map(|a| a.route_table().len())
-                .sum::<usize>();
-            tracing::info!(path = &*webhook.path, kind, routes, "webhook ready");
-        }
         let pipeline = Arc::new(Pipeline {
             webhooks,
             store,
@@ -258,6 +244,7 @@ impl ServerBuilder {
             body_limit: config.body_limit,
             body_timeout: config.body_timeout,
             claim_ended: Arc::new(Notify::new()),
+            replies_to_log,
         });
         Ok((pipeline, config))
     }
@@ -279,9 +266,16 @@ impl ServerBuilder {
             shutdown_grace: config.shutdown_grace,
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(listener::run(listener, pipeline, limits, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(listener::run(
+            listener,
+            Arc::clone(&pipeline),
+            limits,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        // Announced only once listening: a failed start prints its one error line alone.
+        pipeline.announce();
         tracing::info!(%local_addr, "rbm webhook server listening");
         Ok(RunningServer {
             local_addr,

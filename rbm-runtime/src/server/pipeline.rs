@@ -35,9 +35,30 @@ pub(crate) struct Pipeline {
     pub(crate) body_timeout: Duration,
     /// Woken whenever a claim ends, so waiting copies re-check at once.
     pub(crate) claim_ended: Arc<Notify>,
+    /// No reply sender was configured: replies go to the log.
+    pub(crate) replies_to_log: bool,
 }
 
 impl Pipeline {
+    /// Logs what is served and where replies go.
+    pub(crate) fn announce(&self) {
+        for webhook in &self.webhooks {
+            let kind = if webhook.is_partner() {
+                "partner"
+            } else {
+                "agent"
+            };
+            let routes = webhook
+                .agents()
+                .map(|a| a.route_table().len())
+                .sum::<usize>();
+            tracing::info!(path = &*webhook.path, kind, routes, "webhook ready");
+        }
+        if self.replies_to_log {
+            tracing::info!("replies go to the log: no RBM API credentials configured");
+        }
+    }
+
     /// Serves one request.
     pub(crate) async fn serve<S, B>(
         self: Arc<Self>,
