@@ -12,5 +12,7 @@ async fn greets_and_shows_the_menu() {
     let bot = TestBot::new(Pizza::default());
     let replies = bot.text("hi").await;
     assert_eq!(replies[0].as_text(), Some("Hello! Hungry?"));
-    bot.tap(&replies[0].suggestions[0]).await.expect_text("Which size?");
+    bot.tap(&replies[0].suggestions[0])
+        .await
+        .expect_text("Which size?");
 }

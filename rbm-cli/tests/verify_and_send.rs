@@ -46,7 +46,7 @@ fn args(list: &[&str]) -> Vec<String> {
 }
 
 /// A broken webhook answering every request with `respond(secret)`, in a thread.
-fn broken(respond: fn(&str) -> String) -> String {
+fn broken(respond: Respond) -> String {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
     let url = format!("http://{}/", listener.local_addr().expect("address"));
     std::thread::spawn(move || {
@@ -88,6 +88,9 @@ fn broken(respond: fn(&str) -> String) -> String {
     url
 }
 
+/// How a broken webhook answers, given the handshake's secret.
+type Respond = fn(&str) -> String;
+
 fn response(status: &str, content_type: &str, body: &str) -> String {
     format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -119,7 +122,7 @@ async fn verify_passes_a_correct_webhook() {
 
 #[tokio::test]
 async fn verify_says_why_a_broken_webhook_fails() {
-    let cases: [(fn(&str) -> String, &str); 4] = [
+    let cases: [(Respond, &str); 4] = [
         (
             |_| response("500 Internal Server Error", "text/plain", ""),
             "status 500 Internal Server Error: the console needs 200 OK",
