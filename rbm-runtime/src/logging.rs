@@ -1,14 +1,42 @@
 //! Log set-up for binaries that do not install their own subscriber.
 
+use std::io::{BufWriter, IsTerminal};
+
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+
+/// Keeps the background log writer running; dropping it flushes what is left.
+#[must_use = "logs written after the guard is dropped are lost"]
+pub struct LogGuard {
+    _worker: WorkerGuard,
+}
+
+impl std::fmt::Debug for LogGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogGuard")
+    }
+}
+
 /// Installs a `tracing` subscriber writing to stderr, filtered by `RUST_LOG`
-/// (default `info`). Does nothing if the program installed one already.
-pub fn init() {
+/// (default `info`). Returns `None` if the program installed one already.
+///
+/// Lines are written by a background thread in batches: one line per
+/// delivery must not cost every request a `write` system call.
+pub fn init() -> Option<LogGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let ansi = std::io::stderr().is_terminal();
+    let (writer, worker) = NonBlockingBuilder::default()
+        // Block rather than drop lines when the writer falls behind.
+        .lossy(false)
+        .buffered_lines_limit(4096)
+        .thread_name("rbm-log")
+        .finish(BufWriter::new(std::io::stderr()));
+    tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         // Colour codes only help a person at a terminal; in files they are noise.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_ansi(ansi)
+        .try_init()
+        .ok()
+        .map(|()| LogGuard { _worker: worker })
 }

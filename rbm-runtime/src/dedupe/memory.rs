@@ -1,11 +1,10 @@
 //! The in-memory duplicate store, bounded in entries and in age.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use hashlink::LinkedHashMap;
-
-use super::{Claim, DedupeKey, DuplicateStore, StoreFuture};
+use super::{Claim, DedupeKey, DuplicateStore, PrehashedKeys, StoreFuture};
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -13,10 +12,20 @@ struct Entry {
     done: bool,
 }
 
+/// The keys, and the order they came in (oldest first) for eviction. The
+/// map is allocated once at full size and the order is a ring: claiming a
+/// delivery allocates nothing.
+#[derive(Debug)]
+struct Keys {
+    entries: HashMap<DedupeKey, Entry, PrehashedKeys>,
+    order: VecDeque<(DedupeKey, Instant)>,
+}
+
 /// Keeps at most `capacity` keys for at most `max_age`, oldest evicted first.
+/// A delivery has two or three keys (Pub/Sub id, message or event id).
 #[derive(Debug)]
 pub struct MemoryStore {
-    entries: Mutex<LinkedHashMap<DedupeKey, Entry>>,
+    keys: Mutex<Keys>,
     capacity: usize,
     max_age: Duration,
 }
@@ -24,16 +33,20 @@ pub struct MemoryStore {
 impl MemoryStore {
     /// A store of at most `capacity` keys (at least 1), each kept `max_age`.
     pub fn new(capacity: usize, max_age: Duration) -> Self {
+        let capacity = capacity.max(1);
         Self {
-            entries: Mutex::new(LinkedHashMap::new()),
-            capacity: capacity.max(1),
+            keys: Mutex::new(Keys {
+                entries: HashMap::with_capacity_and_hasher(capacity, PrehashedKeys::default()),
+                order: VecDeque::with_capacity(capacity),
+            }),
+            capacity,
             max_age,
         }
     }
 
     /// How many keys are remembered now.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().entries.len()
     }
 
     /// Whether no key is remembered.
@@ -44,11 +57,12 @@ impl MemoryStore {
     /// The claim, synchronously (the store never waits on I/O).
     pub fn claim_now(&self, keys: &[DedupeKey]) -> Claim {
         let now = Instant::now();
-        let mut entries = self.lock();
-        self.evict_expired(&mut entries, now);
+        let mut guard = self.lock();
+        let store = &mut *guard;
+        self.evict(store, now);
         let mut state = Claim::Fresh;
         for key in keys {
-            match entries.get(key) {
+            match store.entries.get(key) {
                 Some(entry) if entry.done => return Claim::Done,
                 Some(_) => state = Claim::InFlight,
                 None => {}
@@ -56,48 +70,59 @@ impl MemoryStore {
         }
         if state == Claim::Fresh {
             for key in keys {
-                entries.insert(
+                store.entries.insert(
                     *key,
                     Entry {
                         since: now,
                         done: false,
                     },
                 );
+                store.order.push_back((*key, now));
             }
-            while entries.len() > self.capacity {
-                entries.pop_front();
-            }
+            self.evict(store, now);
         }
         state
     }
 
     /// Ends a claim synchronously; see [`DuplicateStore::finish`].
     pub fn finish_now(&self, keys: &[DedupeKey], handled: bool) {
-        let mut entries = self.lock();
+        let mut guard = self.lock();
+        let store = &mut *guard;
         for key in keys {
             if handled {
-                if let Some(entry) = entries.get_mut(key) {
+                if let Some(entry) = store.entries.get_mut(key) {
                     entry.done = true;
                 }
             } else {
-                entries.remove(key);
+                // Its place in `order` goes stale and is skipped on eviction.
+                store.entries.remove(key);
             }
         }
     }
 
-    fn evict_expired(&self, entries: &mut LinkedHashMap<DedupeKey, Entry>, now: Instant) {
-        while let Some((_, oldest)) = entries.front() {
-            if now.duration_since(oldest.since) <= self.max_age {
+    /// Drops keys past their age, then the oldest while over capacity.
+    fn evict(&self, store: &mut Keys, now: Instant) {
+        while let Some(&(key, since)) = store.order.front() {
+            let live = store.entries.get(&key).is_some_and(|e| e.since == since);
+            let expired = now.duration_since(since) > self.max_age;
+            let over = store.entries.len() > self.capacity
+                // Stale places (released keys) are dropped too, so the ring
+                // never outgrows twice the capacity.
+                || store.order.len() > 2 * self.capacity;
+            if live && !expired && !over {
                 break;
             }
-            entries.pop_front();
+            store.order.pop_front();
+            if live {
+                store.entries.remove(&key);
+            }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, LinkedHashMap<DedupeKey, Entry>> {
-        // The map stays consistent even if a holder panicked: every
-        // operation leaves it valid between statements.
-        self.entries
+    fn lock(&self) -> std::sync::MutexGuard<'_, Keys> {
+        // The maps stay consistent even if a holder panicked: every
+        // operation leaves them valid between statements.
+        self.keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -35,6 +35,34 @@ impl DedupeKey {
     }
 }
 
+/// Hashes a [`DedupeKey`] (or any `u128` that is already a hash) by folding
+/// it to 64 bits: hashing a hash again would only cost time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PrehashedKey(u64);
+
+impl std::hash::Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached for keys that are not a single u128: fold them in.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 ^= (value as u64) ^ ((value >> 64) as u64);
+    }
+}
+
+/// A `BuildHasher` for maps keyed by [`DedupeKey`] or other 128-bit hashes.
+pub type PrehashedKeys = std::hash::BuildHasherDefault<PrehashedKey>;
+
 /// The state of a delivery's keys when it is claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {

@@ -14,7 +14,7 @@ use warp::http;
 
 use super::config::{ServerConfig, check_path};
 use super::listener::{self, ListenerLimits};
-use super::pipeline::Pipeline;
+use super::pipeline::{Pipeline, RequestHead};
 use super::sequencer::Sequencer;
 use super::webhook::{Target, Webhook};
 use crate::agent::{Agent, DynAgent};
@@ -348,7 +348,12 @@ impl WebhookHandler {
         let (parts, body) = request.into_parts();
         let body = futures_util::stream::once(std::future::ready(Ok::<_, warp::Error>(body)));
         let response = Arc::clone(&self.pipeline)
-            .serve(parts.method, parts.uri.path(), parts.headers, body)
+            .serve(
+                parts.method,
+                parts.uri.path(),
+                RequestHead::from_headers(&parts.headers),
+                body,
+            )
             .await;
         let (parts, body) = response.into_parts();
         // The pipeline's bodies are in-memory; reading them cannot fail.

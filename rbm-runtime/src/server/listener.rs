@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use warp::Filter;
 
-use super::pipeline::Pipeline;
+use super::pipeline::{Pipeline, RequestHead, SIGNATURE_HEADER};
 
 /// Limits of the connections a listener accepts.
 pub(crate) struct ListenerLimits {
@@ -31,12 +31,26 @@ pub(crate) async fn run(
 ) {
     let filter = warp::method()
         .and(warp::path::full())
-        .and(warp::header::headers_cloned())
+        // Only the two headers the pipeline reads: cloning a `HeaderValue`
+        // is a reference count, cloning the whole map is several allocations.
+        .and(
+            warp::header::value(SIGNATURE_HEADER)
+                .map(Some)
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .and(warp::header::optional::<u64>("content-length"))
         .and(warp::body::stream())
-        .then(move |method, path: warp::path::FullPath, headers, body| {
-            let pipeline = Arc::clone(&pipeline);
-            async move { pipeline.serve(method, path.as_str(), headers, body).await }
-        });
+        .then(
+            move |method, path: warp::path::FullPath, signature, content_length, body| {
+                let pipeline = Arc::clone(&pipeline);
+                let head = RequestHead {
+                    signature,
+                    content_length,
+                };
+                async move { pipeline.serve(method, path.as_str(), head, body).await }
+            },
+        );
     let service = warp::service(filter);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();

@@ -22,7 +22,8 @@ use crate::error::Error;
 /// names a service-account key (`RBM_API_BASE_URL` picks the endpoint), and
 /// to the log otherwise. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
 pub async fn serve_from_env<A: Agent>(agent: A) -> Result<(), Error> {
-    crate::logging::init();
+    // Held until the server has stopped, so the last lines are flushed.
+    let _log = crate::logging::init();
     let (config, webhook) = ServerConfig::from_env()?;
     let mut builder =
         Server::builder()

@@ -1,13 +1,14 @@
 //! One request, start to finish: find the webhook, read the body, recognise
 //! it, verify it, suppress duplicates, hand it to the agent, pick the status.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BufMut, BytesMut};
-use futures_util::{Stream, StreamExt};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::sync::Notify;
-use warp::http::{HeaderMap, Method, header};
+use warp::http::{HeaderMap, HeaderValue, Method, header};
 use warp::reply::Response;
 
 use super::identity::Identity;
@@ -24,6 +25,30 @@ use crate::sender::ReplySender;
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
 /// How often that wait re-checks a store that cannot notify (a shared one).
 const IN_FLIGHT_POLL: Duration = Duration::from_millis(100);
+
+/// What the pipeline needs of a request's head.
+pub(crate) struct RequestHead {
+    /// `X-Goog-Signature`, if present.
+    pub(crate) signature: Option<HeaderValue>,
+    /// `Content-Length`, if present and a number.
+    pub(crate) content_length: Option<u64>,
+}
+
+impl RequestHead {
+    /// Picks the two headers out of a full header map.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        Self {
+            signature: headers.get(SIGNATURE_HEADER).cloned(),
+            content_length: headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok()),
+        }
+    }
+}
+
+/// The header carrying the HMAC of `message.data`.
+pub(crate) const SIGNATURE_HEADER: &str = "x-goog-signature";
 
 /// Everything the requests of one server share.
 pub(crate) struct Pipeline {
@@ -64,7 +89,7 @@ impl Pipeline {
         self: Arc<Self>,
         method: Method,
         path: &str,
-        headers: HeaderMap,
+        head: RequestHead,
         body: S,
     ) -> Response
     where
@@ -77,7 +102,7 @@ impl Pipeline {
             path,
             ..DeliveryFacts::default()
         };
-        let outcome = self.outcome(&method, &headers, body, &mut facts).await;
+        let outcome = self.outcome(&method, &head, body, &mut facts).await;
         outcome::log(&outcome, &facts, started.elapsed());
         outcome.into_response()
     }
@@ -85,7 +110,7 @@ impl Pipeline {
     async fn outcome<S, B>(
         &self,
         method: &Method,
-        headers: &HeaderMap,
+        head: &RequestHead,
         body: std::pin::Pin<&mut S>,
         facts: &mut DeliveryFacts<'_>,
     ) -> Outcome
@@ -99,7 +124,7 @@ impl Pipeline {
         if method != Method::POST {
             return Outcome::MethodNotAllowed;
         }
-        let body = match self.read_body(headers, body).await {
+        let body = match self.read_body(head.content_length, body).await {
             Ok(body) => body,
             Err(outcome) => return outcome,
         };
@@ -118,41 +143,54 @@ impl Pipeline {
             Ok(data) => data,
             Err(error) => return Outcome::BadRequest(error.to_string()),
         };
-        let signature = headers.get("x-goog-signature").map(|v| v.as_bytes());
+        let signature = head.signature.as_ref().map(|v| v.as_bytes());
         if let Err(error) = webhook.verifier.verify(&data, signature) {
             return Outcome::Unauthorized(error);
         }
         self.deliver(webhook, &envelope, &data, facts).await
     }
 
-    /// Reads the body up to the limit, within the body timeout.
+    /// Reads the body up to the limit, within the body timeout. A body that
+    /// arrives in one chunk (the usual case) is kept without a copy.
     async fn read_body<S, B>(
         &self,
-        headers: &HeaderMap,
+        declared: Option<u64>,
         mut body: std::pin::Pin<&mut S>,
-    ) -> Result<BytesMut, Outcome>
+    ) -> Result<Bytes, Outcome>
     where
         S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|len| len > self.body_limit as u64) {
             return Err(Outcome::TooLarge);
         }
-        let capacity = declared.map_or(8 * 1024, |len| len as usize);
         let read = async {
-            let mut buffer = BytesMut::with_capacity(capacity);
+            let mut first: Option<Bytes> = None;
+            let mut rest: Option<BytesMut> = None;
+            let mut len = 0usize;
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| Outcome::BadRequest(format!("body: {e}")))?;
-                if buffer.len() + chunk.remaining() > self.body_limit {
+                let mut chunk = chunk.map_err(|e| Outcome::BadRequest(format!("body: {e}")))?;
+                len += chunk.remaining();
+                if len > self.body_limit {
                     return Err(Outcome::TooLarge);
                 }
-                buffer.put(chunk);
+                match (&mut first, &mut rest) {
+                    (None, _) => first = Some(chunk.copy_to_bytes(chunk.remaining())),
+                    (Some(head), None) => {
+                        let capacity = declared.map_or(2 * len, |d| d as usize);
+                        let mut buffer = BytesMut::with_capacity(capacity);
+                        buffer.extend_from_slice(head);
+                        buffer.put(chunk);
+                        rest = Some(buffer);
+                    }
+                    (Some(_), Some(buffer)) => buffer.put(chunk),
+                }
             }
-            Ok(buffer)
+            Ok(match (first, rest) {
+                (_, Some(buffer)) => buffer.freeze(),
+                (Some(head), None) => head,
+                (None, None) => Bytes::new(),
+            })
         };
         tokio::time::timeout(self.body_timeout, read)
             .await
@@ -203,9 +241,8 @@ impl Pipeline {
             claim_ended: Arc::clone(&self.claim_ended),
             ended: false,
         };
-        // Waiting in line happens here, in the request, so arrival order is
-        // the order of the line; the handling itself runs on its own task so
-        // a client that hangs up cannot cancel it half-way.
+        // Waiting in line happens in the request, so arrival order is the
+        // order of the line.
         let turn = self.sequencer.enter(identity.lane).await;
         let context = Context::new(
             Arc::clone(&self.sender),
@@ -214,22 +251,22 @@ impl Pipeline {
             delivery.payload.agent_id().map(str::to_owned),
             user_message_id(&delivery),
         );
-        let task = tokio::spawn(async move {
-            let result = handle(agent.as_ref(), &delivery, &context).await;
-            claim.end(result.is_ok()).await;
-            drop(turn);
-            (result, context.route())
-        });
-        match task.await {
-            Ok((result, route)) => {
-                facts.route = route;
-                match result {
-                    Ok(()) => Outcome::Handled,
-                    Err(error) => Outcome::Failed(error.to_string()),
-                }
-            }
+        // A panic fails this delivery only. If Google hangs up mid-way, this
+        // future is dropped: the claim guard releases the claim so the
+        // redelivery is handled again, with the same reply ids, so nothing
+        // already sent is sent twice.
+        let handled = AssertUnwindSafe(handle(agent.as_ref(), &delivery, &context))
+            .catch_unwind()
+            .await;
+        facts.route = context.route();
+        let outcome = match handled {
+            Ok(Ok(())) => Outcome::Handled,
+            Ok(Err(error)) => Outcome::Failed(error.to_string()),
             Err(_) => Outcome::Panicked,
-        }
+        };
+        claim.end(matches!(outcome, Outcome::Handled)).await;
+        drop(turn);
+        outcome
     }
 
     /// Claims the keys; a copy in flight is waited for, so that when it
@@ -285,8 +322,8 @@ fn user_message_id(delivery: &Delivery) -> Option<String> {
     }
 }
 
-/// Ends a claim exactly once: when handling ends, or when the handling task
-/// unwinds from a panic (then the claim is released for the redelivery).
+/// Ends a claim exactly once: when handling ends, or when the request is
+/// dropped half-way (then the claim is released for the redelivery).
 struct ClaimGuard {
     store: Arc<dyn DuplicateStore>,
     keys: Vec<DedupeKey>,

@@ -6,10 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{Mutex as Lane, OwnedMutexGuard};
 
+use crate::dedupe::PrehashedKeys;
+
 /// The lanes of the users that have a delivery in flight.
 #[derive(Debug, Default)]
 pub(crate) struct Sequencer {
-    lanes: Mutex<HashMap<u128, Arc<Lane<()>>>>,
+    lanes: Mutex<HashMap<u128, Arc<Lane<()>>, PrehashedKeys>>,
 }
 
 /// A turn in a user's lane; the next delivery of that user waits until it is dropped.
@@ -34,7 +36,7 @@ impl Sequencer {
         }
     }
 
-    fn lanes(&self) -> MutexGuard<'_, HashMap<u128, Arc<Lane<()>>>> {
+    fn lanes(&self) -> MutexGuard<'_, HashMap<u128, Arc<Lane<()>>, PrehashedKeys>> {
         self.lanes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
