@@ -45,25 +45,62 @@ pub struct RouteInfo {
     pub line: u32,
 }
 
-/// A handler failed: the delivery is answered `500` so Google redelivers it.
+/// A handler failed. A retryable failure answers `500`, so Google
+/// redelivers the delivery; one that can never succeed (a reply the RBM API
+/// refuses for good) is logged and acknowledged instead of being retried for
+/// 7 days.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct HandlerError {
     message: String,
+    retryable: bool,
 }
 
 impl HandlerError {
-    /// An error with the given description (it is logged, never sent to the user).
+    /// A retryable error with the given description (it is logged, never
+    /// sent to the user).
     pub fn new(message: impl std::fmt::Display) -> Self {
         Self {
             message: message.to_string(),
+            retryable: true,
         }
+    }
+
+    /// An error that handling the delivery again cannot fix.
+    pub fn permanent(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: message.to_string(),
+            retryable: false,
+        }
+    }
+
+    /// The error a handler's `Err(error)` becomes: a [`SendError`] or
+    /// `HandlerError` keeps whether it is retryable; anything else is.
+    ///
+    /// [`SendError`]: crate::sender::SendError
+    pub fn from_error<E: std::fmt::Display + 'static>(error: E) -> Self {
+        let any: &dyn std::any::Any = &error;
+        if let Some(send) = any.downcast_ref::<crate::sender::SendError>() {
+            return send.clone().into();
+        }
+        if let Some(handler) = any.downcast_ref::<Self>() {
+            return handler.clone();
+        }
+        Self::new(error)
+    }
+
+    /// Whether handling the delivery again could succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
     }
 }
 
 impl From<crate::sender::SendError> for HandlerError {
     fn from(error: crate::sender::SendError) -> Self {
-        Self::new(format_args!("sending a reply failed: {error}"))
+        Self {
+            retryable: error.is_retryable(),
+            message: format!("sending a reply failed: {error}"),
+        }
     }
 }
 

@@ -86,10 +86,18 @@ impl Context {
         self.sender.send_message(&message).await
     }
 
-    /// Sends several replies in order, stopping at the first failure.
+    /// Sends several replies in order. A reply the RBM API refuses for good
+    /// is logged and skipped (the rest still go); a failure worth retrying
+    /// stops here and is returned, so the delivery can be redelivered.
     pub async fn reply_all(&self, replies: Vec<Reply>) -> Result<(), SendError> {
         for reply in replies {
-            self.reply(reply).await?;
+            match self.reply(reply).await {
+                Ok(()) => {}
+                Err(error) if error.is_retryable() => return Err(error),
+                Err(error) => {
+                    tracing::error!(%error, "reply dropped: the RBM API will never accept it");
+                }
+            }
         }
         Ok(())
     }

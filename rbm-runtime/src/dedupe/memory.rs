@@ -100,11 +100,18 @@ impl MemoryStore {
         }
     }
 
-    /// Drops keys past their age, then the oldest while over capacity.
+    /// Drops keys past their age, then the oldest while over capacity. A
+    /// claim still in flight is kept until it ends or expires (the store may
+    /// briefly hold more than `capacity`): forgetting it would let a copy be
+    /// handled twice.
     fn evict(&self, store: &mut Keys, now: Instant) {
         while let Some(&(key, since)) = store.order.front() {
-            let live = store.entries.get(&key).is_some_and(|e| e.since == since);
+            let entry = store.entries.get(&key).filter(|e| e.since == since);
+            let live = entry.is_some();
             let expired = now.duration_since(since) > self.max_age;
+            if entry.is_some_and(|e| !e.done) && !expired {
+                break;
+            }
             let over = store.entries.len() > self.capacity
                 // Stale places (released keys) are dropped too, so the ring
                 // never outgrows twice the capacity.
@@ -173,7 +180,9 @@ mod tests {
         let store = MemoryStore::new(2, Duration::from_secs(60));
         for id in ["a", "b", "c"] {
             assert_eq!(store.claim_now(&keys(&[id])), Claim::Fresh);
+            store.finish_now(&keys(&[id]), true);
         }
+        assert_eq!(store.claim_now(&keys(&["d"])), Claim::Fresh);
         assert_eq!(store.len(), 2);
         assert_eq!(store.claim_now(&keys(&["a"])), Claim::Fresh);
 
@@ -182,6 +191,20 @@ mod tests {
         store.finish_now(&keys(&["a"]), true);
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(store.claim_now(&keys(&["a"])), Claim::Fresh);
+    }
+
+    #[test]
+    fn a_claim_in_flight_is_never_evicted_to_make_room() {
+        let store = MemoryStore::new(2, Duration::from_secs(60));
+        assert_eq!(store.claim_now(&keys(&["slow"])), Claim::Fresh);
+        for id in ["a", "b", "c"] {
+            assert_eq!(store.claim_now(&keys(&[id])), Claim::Fresh);
+            store.finish_now(&keys(&[id]), true);
+        }
+        assert_eq!(store.claim_now(&keys(&["slow"])), Claim::InFlight);
+        store.finish_now(&keys(&["slow"]), true);
+        assert_eq!(store.claim_now(&keys(&["e"])), Claim::Fresh);
+        assert!(store.len() <= 3, "{}", store.len());
     }
 
     #[test]

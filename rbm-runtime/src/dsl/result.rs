@@ -10,7 +10,9 @@ use crate::reply::Reply;
 /// Implemented for `()`, [`Reply`], `Vec<Reply>`, `Option<Reply>`, and
 /// `Result<T, E>` where `T` is one of those and `E: Display`. An `Err` is
 /// logged by the server and the delivery answers `500`, so Google
-/// redelivers it.
+/// redelivers it — unless it is a [`SendError`](crate::SendError) or
+/// [`HandlerError`] that retrying cannot fix (a reply the RBM API refuses
+/// for good): that one is logged and the delivery acknowledged.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned by an RBM handler",
     label = "a handler must return a reply, replies, or nothing",
@@ -45,11 +47,11 @@ impl IntoHandlerResult for Option<Reply> {
     }
 }
 
-impl<T: IntoHandlerResult, E: Display> IntoHandlerResult for Result<T, E> {
+impl<T: IntoHandlerResult, E: Display + 'static> IntoHandlerResult for Result<T, E> {
     fn into_handler_result(self) -> HandlerResult {
         match self {
             Ok(value) => value.into_handler_result(),
-            Err(error) => Err(HandlerError::new(error)),
+            Err(error) => Err(HandlerError::from_error(error)),
         }
     }
 }
@@ -73,5 +75,20 @@ mod tests {
         );
         let fine: Result<(), String> = Ok(());
         assert_eq!(fine.into_handler_result(), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_send_error_keeps_whether_it_is_retryable() {
+        use crate::sender::SendError;
+        let gone: Result<(), SendError> = Err(SendError::Permanent {
+            status: 404,
+            message: "not RCS capable".into(),
+        });
+        let busy: Result<(), SendError> = Err(SendError::Transient("503".into()));
+        let failed = |r: HandlerResult| r.expect_err("an error");
+        assert!(!failed(gone.into_handler_result()).is_retryable());
+        assert!(failed(busy.into_handler_result()).is_retryable());
+        let mine: Result<(), HandlerError> = Err(HandlerError::permanent("bad data"));
+        assert!(!failed(mine.into_handler_result()).is_retryable());
     }
 }

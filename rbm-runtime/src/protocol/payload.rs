@@ -114,7 +114,14 @@ impl Payload {
             Ok(raw) => raw,
             Err(typed) => {
                 let json: serde_json::Value = serde_json::from_slice(data)?;
-                return Ok(Self::unknown(json, format!("fields do not parse: {typed}")));
+                // Not the serde message itself: it quotes the offending value,
+                // which may be a phone number, and this reason is logged.
+                let reason = format!(
+                    "a field has the wrong type (line {}, column {})",
+                    typed.line(),
+                    typed.column()
+                );
+                return Ok(Self::unknown(json, reason));
             }
         };
         Ok(match raw.kind(attribute_type) {

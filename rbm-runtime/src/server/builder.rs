@@ -1,6 +1,6 @@
 //! Configuring a server from code, and the handle of a running one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +58,7 @@ impl Server {
             webhooks: Vec::new(),
             sender: None,
             store: None,
+            duplicate_agent_ids: Vec::new(),
         }
     }
 }
@@ -68,6 +69,7 @@ pub struct ServerBuilder {
     webhooks: Vec<WebhookSpec>,
     sender: Option<Arc<dyn ReplySender>>,
     store: Option<Arc<dyn DuplicateStore>>,
+    duplicate_agent_ids: Vec<String>,
 }
 
 impl ServerBuilder {
@@ -139,10 +141,16 @@ impl ServerBuilder {
         client_token: impl Into<String>,
         agents: PartnerAgents,
     ) -> Self {
+        let mut served = HashMap::new();
+        for (agent_id, agent) in agents.agents {
+            if served.insert(agent_id.clone(), agent).is_some() {
+                self.duplicate_agent_ids.push(agent_id);
+            }
+        }
         self.webhooks.push(WebhookSpec {
             path: path.into(),
             token: client_token.into(),
-            target: Target::Partner(agents.agents.into_iter().collect()),
+            target: Target::Partner(served),
         });
         self
     }
@@ -198,6 +206,32 @@ impl ServerBuilder {
                 if agents.is_empty() {
                     return Err(invalid("partner agents", &spec.path, "no agent registered"));
                 }
+            }
+        }
+        if let Some(agent_id) = self.duplicate_agent_ids.first() {
+            return Err(invalid(
+                "partner agents",
+                agent_id,
+                "this agent id is registered twice",
+            ));
+        }
+        let durations = [
+            (
+                "read timeout (RBM_HEADER_TIMEOUT_SECS)",
+                self.config.header_timeout,
+            ),
+            (
+                "read timeout (RBM_BODY_TIMEOUT_SECS)",
+                self.config.body_timeout,
+            ),
+            (
+                "dedupe max age (RBM_DEDUPE_TTL_SECS)",
+                self.config.dedupe_max_age,
+            ),
+        ];
+        for (name, value) in durations {
+            if value.is_zero() {
+                return Err(invalid(name, "0", "it must be longer than zero"));
             }
         }
         let positive = [
@@ -363,5 +397,68 @@ impl WebhookHandler {
             .map(|b| b.to_bytes())
             .unwrap_or_default();
         http::Response::from_parts(parts, body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::{Delivery, HandlerResult};
+    use crate::context::Context;
+
+    struct Quiet;
+
+    impl Agent for Quiet {
+        async fn handle(&self, _: &Delivery, _: &Context) -> HandlerResult {
+            Ok(Vec::new())
+        }
+    }
+
+    fn refused(builder: ServerBuilder) -> String {
+        builder
+            .into_handler()
+            .expect_err("the configuration must be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn every_inconsistent_configuration_is_refused_with_its_name() {
+        assert!(refused(Server::builder()).starts_with("webhook is not set"));
+        let two_paths = Server::builder()
+            .webhook("/a", "t", Quiet)
+            .webhook("/a", "u", Quiet);
+        assert!(refused(two_paths).contains("two webhooks use this path"));
+        let no_token = Server::builder().webhook("/a", "", Quiet);
+        assert!(refused(no_token).contains("empty client token"));
+        let relative = Server::builder().webhook("hook", "t", Quiet);
+        assert!(refused(relative).contains("must start with '/'"));
+        let twice = PartnerAgents::new()
+            .agent("a@rbm.goog", Quiet)
+            .agent("a@rbm.goog", Quiet);
+        let twice = Server::builder().partner_webhook("/p", "t", twice);
+        assert!(refused(twice).contains("registered twice"));
+        let nobody = Server::builder().partner_webhook("/p", "t", PartnerAgents::new());
+        assert!(refused(nobody).contains("no agent registered"));
+        let zero = Server::builder()
+            .webhook("/", "t", Quiet)
+            .read_timeout(Duration::ZERO);
+        assert!(refused(zero).contains("RBM_HEADER_TIMEOUT_SECS"));
+        let forgetful = Server::builder()
+            .webhook("/", "t", Quiet)
+            .dedupe_limits(10, Duration::ZERO);
+        assert!(refused(forgetful).contains("RBM_DEDUPE_TTL_SECS"));
+        let no_room = Server::builder().webhook("/", "t", Quiet).body_limit(0);
+        assert!(refused(no_room).contains("RBM_BODY_LIMIT"));
+    }
+
+    #[test]
+    fn a_valid_configuration_is_accepted() {
+        let agents = PartnerAgents::new()
+            .agent("a@rbm.goog", Quiet)
+            .agent("b@rbm.goog", Quiet);
+        let builder = Server::builder()
+            .webhook("/agent", "t1", Quiet)
+            .partner_webhook("/partner", "t2", agents);
+        assert!(builder.into_handler().is_ok());
     }
 }

@@ -18,7 +18,7 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Time a client has to send its request headers (`RBM_HEADER_TIMEOUT_SECS`, default 10 s).
     pub header_timeout: Duration,
-    /// Time a client has to send its request body (default 10 s).
+    /// Time a client has to send its request body (`RBM_BODY_TIMEOUT_SECS`, default 10 s).
     pub body_timeout: Duration,
     /// Most connections open at once (`RBM_MAX_CONNECTIONS`, default 10 000).
     pub max_connections: usize,
@@ -71,14 +71,12 @@ impl ServerConfig {
     }
 
     /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<(Self, EnvWebhook), ConfigError> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the settings through `lookup` (the environment, in production).
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<(Self, EnvWebhook), ConfigError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let config = Self {
             bind: parse(
@@ -94,6 +92,11 @@ impl ServerConfig {
                 "RBM_HEADER_TIMEOUT_SECS",
                 defaults.header_timeout.as_secs(),
             )?),
+            body_timeout: Duration::from_secs(positive(
+                &lookup,
+                "RBM_BODY_TIMEOUT_SECS",
+                defaults.body_timeout.as_secs(),
+            )?),
             max_connections: positive(&lookup, "RBM_MAX_CONNECTIONS", defaults.max_connections)?,
             dedupe_capacity: positive(&lookup, "RBM_DEDUPE_CAPACITY", defaults.dedupe_capacity)?,
             dedupe_max_age: Duration::from_secs(positive(
@@ -103,6 +106,18 @@ impl ServerConfig {
             )?),
             ..defaults
         };
+        Ok(config)
+    }
+}
+
+impl EnvWebhook {
+    /// Reads `RBM_CLIENT_TOKEN` and `RBM_WEBHOOK_PATH` from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the webhook's settings through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let client_token =
             lookup("RBM_CLIENT_TOKEN")
                 .filter(|t| !t.is_empty())
@@ -112,7 +127,7 @@ impl ServerConfig {
                 })?;
         let path = lookup("RBM_WEBHOOK_PATH").unwrap_or_else(|| "/".to_owned());
         check_path("RBM_WEBHOOK_PATH", &path)?;
-        Ok((config, EnvWebhook { path, client_token }))
+        Ok(Self { path, client_token })
     }
 }
 
@@ -168,6 +183,15 @@ fn positive<T: FromStr + PartialOrd + Default>(
 mod tests {
     use super::*;
 
+    fn both(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(ServerConfig, EnvWebhook), ConfigError> {
+        Ok((
+            ServerConfig::from_lookup(&lookup)?,
+            EnvWebhook::from_lookup(&lookup)?,
+        ))
+    }
+
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let pairs: Vec<(String, String)> = pairs
             .iter()
@@ -183,8 +207,7 @@ mod tests {
 
     #[test]
     fn defaults_need_only_the_client_token() {
-        let (config, webhook) =
-            ServerConfig::from_lookup(env(&[("RBM_CLIENT_TOKEN", "t")])).expect("valid config");
+        let (config, webhook) = both(env(&[("RBM_CLIENT_TOKEN", "t")])).expect("valid config");
         assert_eq!(config, ServerConfig::default());
         assert_eq!(webhook.path, "/");
         assert_eq!(webhook.client_token, "t");
@@ -215,15 +238,14 @@ mod tests {
             ),
         ];
         for (pairs, name) in cases {
-            let error = ServerConfig::from_lookup(env(pairs)).expect_err(name);
+            let error = both(env(pairs)).expect_err(name);
             assert!(error.to_string().starts_with(name), "{error}");
         }
     }
 
     #[test]
     fn the_token_never_appears_in_debug_output() {
-        let (_, webhook) =
-            ServerConfig::from_lookup(env(&[("RBM_CLIENT_TOKEN", "s3cret")])).expect("valid");
+        let (_, webhook) = both(env(&[("RBM_CLIENT_TOKEN", "s3cret")])).expect("valid");
         assert!(!format!("{webhook:?}").contains("s3cret"));
     }
 }

@@ -24,7 +24,8 @@ use crate::error::Error;
 pub async fn serve_from_env<A: Agent>(agent: A) -> Result<(), Error> {
     // Held until the server has stopped, so the last lines are flushed.
     let _log = crate::logging::init();
-    let (config, webhook) = ServerConfig::from_env()?;
+    let config = ServerConfig::from_env()?;
+    let webhook = EnvWebhook::from_env()?;
     let mut builder =
         Server::builder()
             .config(config)

@@ -40,6 +40,9 @@ pub(crate) enum Outcome {
     Handled,
     /// The handler (or sending its replies) failed: Google redelivers.
     Failed(String),
+    /// The handler failed in a way redelivery cannot fix (a reply the RBM
+    /// API refuses for good): logged and acknowledged.
+    Undeliverable(String),
     /// The handler panicked: Google redelivers.
     Panicked,
 }
@@ -56,6 +59,7 @@ impl Outcome {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::HandshakeAccepted(_)
             | Self::Unhandleable(_)
+            | Self::Undeliverable(_)
             | Self::Duplicate
             | Self::Handled => StatusCode::OK,
             Self::StillInFlight => StatusCode::SERVICE_UNAVAILABLE,
@@ -78,6 +82,7 @@ impl Outcome {
             Self::StillInFlight => "still_in_flight",
             Self::Handled => "handled",
             Self::Failed(_) => "failed",
+            Self::Undeliverable(_) => "undeliverable",
             Self::Panicked => "panicked",
         }
     }
@@ -149,7 +154,10 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
     }
     match outcome {
         Outcome::Handled | Outcome::Duplicate | Outcome::HandshakeAccepted(_) => line!(Level::INFO),
-        Outcome::Unhandleable(reason) | Outcome::Failed(reason) | Outcome::BadRequest(reason) => {
+        Outcome::Unhandleable(reason)
+        | Outcome::Undeliverable(reason)
+        | Outcome::Failed(reason)
+        | Outcome::BadRequest(reason) => {
             line!(Level::WARN, reason = reason.as_str())
         }
         Outcome::Unauthorized(error) => line!(Level::WARN, reason = tracing::field::display(error)),

@@ -177,7 +177,11 @@ impl Pipeline {
                 match (&mut first, &mut rest) {
                     (None, _) => first = Some(chunk.copy_to_bytes(chunk.remaining())),
                     (Some(head), None) => {
-                        let capacity = declared.map_or(2 * len, |d| d as usize);
+                        // The declared length is the client's word: never
+                        // reserve more than a little ahead of what arrived.
+                        let capacity = declared
+                            .map_or(2 * len, |d| d as usize)
+                            .min(len + 64 * 1024);
                         let mut buffer = BytesMut::with_capacity(capacity);
                         buffer.extend_from_slice(head);
                         buffer.put(chunk);
@@ -261,7 +265,8 @@ impl Pipeline {
         facts.route = context.route();
         let outcome = match handled {
             Ok(Ok(())) => Outcome::Handled,
-            Ok(Err(error)) => Outcome::Failed(error.to_string()),
+            Ok(Err(error)) if error.is_retryable() => Outcome::Failed(error.to_string()),
+            Ok(Err(error)) => Outcome::Undeliverable(error.to_string()),
             Err(_) => Outcome::Panicked,
         };
         claim.end(matches!(outcome, Outcome::Handled)).await;
@@ -287,31 +292,22 @@ impl Pipeline {
     }
 }
 
-/// Runs the agent on a delivery and sends what it returns.
+/// Runs the agent on a delivery and sends what it returns. An automatic
+/// read receipt that cannot be sent does not stop the handler.
 async fn handle(
     agent: &dyn DynAgent,
     delivery: &Delivery,
     context: &Context,
 ) -> Result<(), HandlerError> {
     if agent.auto_read_receipts() && user_message_id(delivery).is_some() {
-        if let Err(error) = context.mark_read().await {
-            check_send(error)?;
+        match context.mark_read().await {
+            Err(error) if error.is_retryable() => return Err(error.into()),
+            Err(error) => tracing::warn!(%error, "read receipt dropped"),
+            Ok(()) => {}
         }
     }
     let replies = agent.handle_boxed(delivery, context).await?;
-    if let Err(error) = context.reply_all(replies).await {
-        check_send(error)?;
-    }
-    Ok(())
-}
-
-/// A reply that can never be sent is reported, not retried for 7 days;
-/// one that failed after the sender's retries fails the delivery.
-fn check_send(error: crate::sender::SendError) -> Result<(), HandlerError> {
-    if error.is_retryable() {
-        return Err(error.into());
-    }
-    tracing::error!(%error, "reply dropped: the RBM API will never accept it");
+    context.reply_all(replies).await?;
     Ok(())
 }
 
