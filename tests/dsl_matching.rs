@@ -70,6 +70,18 @@ impl Order {
         Reply::text(format!("template {n} {crust}"))
     }
 
+    // Same shape, different segment types: tried in declaration order, so a
+    // `qty:` that is not a number falls through to the `String` one.
+    #[on_message(postback = "qty:{n}")]
+    async fn quantity_number(&self, n: u32) -> Reply {
+        Reply::text(format!("qty number {n}"))
+    }
+
+    #[on_message(postback = "qty:{word}")]
+    async fn quantity_word(&self, word: String) -> Reply {
+        Reply::text(format!("qty word {word}"))
+    }
+
     #[on_message(postback)]
     async fn any_postback(&self, data: PostbackData) -> Reply {
         Reply::text(format!("any postback {data}"))
@@ -150,6 +162,8 @@ async fn postbacks_go_exact_then_templates_by_specificity_then_any() {
     assert_eq!(bot.postback("size:large").await.text(), "postback exact");
     assert_eq!(bot.postback("size:3").await.text(), "template 3");
     assert_eq!(bot.postback("size:3:thin").await.text(), "template 3 thin");
+    assert_eq!(bot.postback("qty:3").await.text(), "qty number 3");
+    assert_eq!(bot.postback("qty:few").await.text(), "qty word few");
     assert_eq!(
         bot.postback("colour:red").await.text(),
         "any postback colour:red"
@@ -188,14 +202,14 @@ async fn events_go_by_type_then_any_and_unmatched_messages_to_the_fallback() {
 #[test]
 fn route_metadata_names_every_route_in_declaration_order() {
     let routes = Order.routes();
-    assert_eq!(routes.len(), 19);
+    assert_eq!(routes.len(), 21);
     assert_eq!(routes[0].name, "exact");
     assert_eq!(routes[0].pattern, r#"on_message(text = "Order 1")"#);
     assert_eq!(
         routes[6].pattern,
         r#"on_message(regex = r"^(?<n>\d+) pizzas?$")"#
     );
-    assert_eq!(routes[18].pattern, "on_message");
+    assert_eq!(routes[20].pattern, "on_message");
     assert!(routes.iter().all(|r| r.file.ends_with("dsl_matching.rs")));
     assert!(routes.windows(2).all(|w| w[0].line < w[1].line));
 }

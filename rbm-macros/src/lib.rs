@@ -83,6 +83,16 @@ use proc_macro::TokenStream;
 /// A handler may carry several route attributes (`#[on_message(text = "menu", ignore_case)]`
 /// and `#[on_message(postback = "menu")]` on the same method).
 ///
+/// ## Read receipts
+///
+/// `#[rbm_agent(read_receipts)]` makes the runtime mark every user message read (a `READ`
+/// agent event naming the message's `messageId`) before its handler runs, whichever route
+/// takes it (or none). The receipt's event id is derived from the delivery, so a delivery
+/// that failed and is redelivered does not show the user a second receipt. Without the
+/// argument, take `&Context` in a handler and call `ctx.mark_read()` where it fits.
+/// `#[rbm_agent]` takes no other argument; an unknown one is a compile error (with a "did
+/// you mean").
+///
 /// ## Matching order
 ///
 /// The payload's kind is classified first (message, user event, server event,
@@ -92,7 +102,11 @@ use proc_macro::TokenStream;
 /// 1. **Text**: exact `text = ...` → `text = ..., ignore_case` → `command` (case-sensitive,
 ///    then ignore_case) → `prefix` (longest first) → `regex` (declaration order) → `text` (any).
 /// 2. **Suggestion response**: exact `postback = ...` → templates (most literal characters
-///    first, then declaration order) → `postback` (any).
+///    first, then declaration order) → `postback` (any). Two templates of the same shape are
+///    allowed when their segments have different types: `qty:{n}` with `n: u32` declared
+///    before `qty:{word}` with `word: String` takes `qty:3`, and `qty:few` falls through to
+///    the `String` one. Declared the other way round, the `String` one would take everything,
+///    so that (like two templates of one shape and the same types) is an unreachable route.
 /// 3. **Location**: `location`.
 /// 4. **File**: exact MIME type → `type/*` wildcard → `file` (any).
 /// 5. Any message still not taken: the `#[on_message]` fallback.
@@ -144,11 +158,16 @@ use proc_macro::TokenStream;
 ///
 /// Every error of one impl is reported together and the impl is still emitted, so
 /// the rest of the crate (and the IDE) keeps working: handlers that are not
-/// `async`, that take `self`/`&mut self` or are generic; unknown keys (with a "did
-/// you mean"); keys that do not combine; invalid regular expressions (pointing at
-/// the literal); malformed templates and segments no parameter takes; invalid MIME
-/// types; duplicate or unreachable routes; more than one fallback; parameter and
-/// return types a route does not allow.
+/// `async`, that take `self`/`&mut self` or are generic; unknown keys and unknown
+/// `#[rbm_agent(...)]` arguments (with a "did you mean"); keys that do not combine;
+/// invalid regular expressions and ones too large for the `regex` crate to compile
+/// (each regex is built at compile time with the runtime's options, so the error
+/// points at the literal and a route regex never fails at run time); malformed
+/// templates and segments no parameter takes; invalid MIME types; duplicate or
+/// unreachable routes (including a template an earlier one of the same shape always
+/// takes first); more than one fallback; parameter and return types a route does not
+/// allow; and a handler whose future is not `Send` (an `Rc` or a `MutexGuard` held
+/// across an `.await`), reported on the handler's name.
 #[proc_macro_attribute]
 pub fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
     agent::rbm_agent(args.into(), item.into()).into()

@@ -29,11 +29,15 @@ pub(crate) fn route_block(
         }
     });
     let method = &handler.ident;
+    // Spanned on the handler's name: a future that is not `Send` is
+    // reported on the handler that made it.
+    let span = method.span();
     let call = if handler.takes_self {
-        quote! { Self::#method(self, #(#args),*) }
+        quote_spanned! {span=> Self::#method(self, #(#args),*) }
     } else {
-        quote! { Self::#method(#(#args),*) }
+        quote_spanned! {span=> Self::#method(#(#args),*) }
     };
+    let call = quote_spanned! {span=> ::rbm_runtime::__private::require_send(#call) };
     let finish = quote_spanned! {handler.output_span=>
         ::rbm_runtime::__private::finish(__rbm_out)
     };

@@ -184,9 +184,14 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
             }
             Matcher::Regex { .. } => {
                 let regex = format_ident!("__RBM_REGEX_{i}");
-                let body = block(i, quote! { #plain.with_captures(&#regex, __rbm_captures) });
+                let body = block(
+                    i,
+                    quote! { #plain.with_captures(__rbm_regex, __rbm_captures) },
+                );
                 regexes.push(quote! {
-                    if let ::core::option::Option::Some(__rbm_captures) = #regex.captures(__rbm_text) {
+                    if let ::core::option::Option::Some((__rbm_regex, __rbm_captures)) =
+                        ::rbm_runtime::__private::regex_match(&#regex, __rbm_text)
+                    {
                         #body
                     }
                 });

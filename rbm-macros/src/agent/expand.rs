@@ -5,13 +5,19 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ItemImpl;
 
+use super::Options;
 use super::dispatch::{dispatch, pieces};
 use super::model::{Matcher, Postback};
 use super::parse::Agent;
 
 /// Everything `#[rbm_agent]` emits besides the user's impl. Only the routes
 /// with `keep[i]` are dispatched (the others had errors, already reported).
-pub(crate) fn expand(item: &ItemImpl, agent: &Agent, keep: &[bool]) -> TokenStream {
+pub(crate) fn expand(
+    item: &ItemImpl,
+    agent: &Agent,
+    keep: &[bool],
+    options: &Options,
+) -> TokenStream {
     let live: Vec<_> = agent
         .routes
         .iter()
@@ -44,7 +50,9 @@ pub(crate) fn expand(item: &ItemImpl, agent: &Agent, keep: &[bool]) -> TokenStre
         } => {
             let name = format_ident!("__RBM_REGEX_{i}");
             quote! {
-                static #name: ::rbm_runtime::__private::LazyLock<::rbm_runtime::__private::Regex> =
+                static #name: ::rbm_runtime::__private::LazyLock<
+                    ::core::option::Option<::rbm_runtime::__private::Regex>,
+                > =
                     ::rbm_runtime::__private::LazyLock::new(|| {
                         ::rbm_runtime::__private::compile_regex(#source, #ignore_case)
                     });
@@ -58,6 +66,13 @@ pub(crate) fn expand(item: &ItemImpl, agent: &Agent, keep: &[bool]) -> TokenStre
             }
         }
         _ => TokenStream::new(),
+    });
+    let read_receipts = options.read_receipts.then(|| {
+        quote! {
+            fn auto_read_receipts(&self) -> bool {
+                true
+            }
+        }
     });
     let body = dispatch(agent, &live);
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
@@ -86,6 +101,8 @@ pub(crate) fn expand(item: &ItemImpl, agent: &Agent, keep: &[bool]) -> TokenStre
                 fn routes(&self) -> &'static [::rbm_runtime::__private::RouteInfo] {
                     &__RBM_ROUTES
                 }
+
+                #read_receipts
             }
         };
     }

@@ -180,7 +180,9 @@ fn literal_span(meta: &Meta) -> Option<Span> {
     })
 }
 
-fn unknown_key(
+/// Records an unknown key of `#[attr(...)]` (with a "did you mean") and
+/// skips its value.
+pub(crate) fn unknown_key(
     meta: &ParseNestedMeta<'_>,
     attr: &str,
     known: &[&str],
@@ -203,7 +205,7 @@ fn unknown_key(
 }
 
 /// Consumes whatever follows a key (`= expr` or `(...)`) so parsing can go on.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         meta.value()?.parse::<syn::Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {

@@ -21,12 +21,21 @@ use quote::quote;
 
 use errors::Errors;
 
-/// Expands `#[rbm_agent]` on `item` (`args` must be empty).
+/// The arguments `#[rbm_agent(...)]` understands.
+const AGENT_ARGS: &[&str] = &["read_receipts"];
+
+/// What `#[rbm_agent(...)]` asks for besides the routes.
+#[derive(Default)]
+pub(crate) struct Options {
+    /// `read_receipts`: the runtime marks every user message read before
+    /// its handler runs (`Agent::auto_read_receipts`).
+    pub(crate) read_receipts: bool,
+}
+
+/// Expands `#[rbm_agent]` / `#[rbm_agent(read_receipts)]` on `item`.
 pub(crate) fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    if !args.is_empty() {
-        errors.spanned(&args, "`#[rbm_agent]` takes no arguments");
-    }
+    let options = options(args, &mut errors);
     let mut item: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(item) => item,
         Err(_) => {
@@ -44,7 +53,7 @@ pub(crate) fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
     let generated = if item.trait_.is_some() {
         TokenStream::new()
     } else {
-        expand::expand(&item, &agent, &keep)
+        expand::expand(&item, &agent, &keep, &options)
     };
     let errors = errors.to_compile_errors();
     quote! {
@@ -52,6 +61,31 @@ pub(crate) fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
         #generated
         #errors
     }
+}
+
+/// Parses the arguments of `#[rbm_agent(...)]`, recording unknown ones.
+fn options(args: TokenStream, errors: &mut Errors) -> Options {
+    let mut options = Options::default();
+    let parser = syn::meta::parser(|meta| {
+        if !meta.path.is_ident("read_receipts") {
+            return keys::unknown_key(&meta, "rbm_agent", AGENT_ARGS, errors);
+        }
+        if options.read_receipts {
+            errors.spanned(&meta.path, "`read_receipts` is given twice");
+        } else if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+            errors.spanned(
+                &meta.path,
+                "`read_receipts` takes no value: write just `#[rbm_agent(read_receipts)]`",
+            );
+            return keys::skip_value(&meta);
+        }
+        options.read_receipts = true;
+        Ok(())
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+        errors.push(error);
+    }
+    options
 }
 
 /// Expands a route attribute met outside `#[rbm_agent]`: an error saying so,

@@ -1,37 +1,26 @@
 //! Regular expressions are checked when the agent compiles, not at the first
-//! message: a typo is an error on the literal.
+//! message: a typo, or a pattern too large to compile, is an error on the
+//! literal.
 
-use regex_syntax::hir::{Hir, HirKind};
-
-/// Parses `source` like the `regex` crate will, returning its group names
-/// in order, or the parser's error (which points into the pattern).
+/// Builds `source` exactly as the runtime will (same `regex` crate, same
+/// options, same size limits), returning its group names in order, or the
+/// error (a syntax error points into the pattern).
 pub(crate) fn check(source: &str, ignore_case: bool) -> Result<Vec<String>, String> {
-    let hir = regex_syntax::ParserBuilder::new()
+    let regex = regex::RegexBuilder::new(source)
         .case_insensitive(ignore_case)
         .build()
-        .parse(source)
-        .map_err(|e| e.to_string())?;
-    let mut names = Vec::new();
-    collect_names(&hir, &mut names);
-    Ok(names)
-}
-
-fn collect_names(hir: &Hir, names: &mut Vec<String>) {
-    match hir.kind() {
-        HirKind::Capture(capture) => {
-            if let Some(name) = &capture.name {
-                names.push(name.to_string());
-            }
-            collect_names(&capture.sub, names);
-        }
-        HirKind::Repetition(repetition) => collect_names(&repetition.sub, names),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
-            for sub in subs {
-                collect_names(sub, names);
-            }
-        }
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
-    }
+        .map_err(|error| match error {
+            regex::Error::CompiledTooBig(limit) => format!(
+                "the compiled pattern exceeds the `regex` crate's size limit of {limit} bytes \
+                 (a large repetition such as `{{1000}}` multiplies its size): simplify it"
+            ),
+            other => other.to_string(),
+        })?;
+    Ok(regex
+        .capture_names()
+        .flatten()
+        .map(ToString::to_string)
+        .collect())
 }
 
 #[cfg(test)]
@@ -45,5 +34,12 @@ mod tests {
             Ok(vec!["qty".to_string(), "size".to_string()])
         );
         assert!(check(r"^order (\d+$", false).is_err());
+    }
+
+    #[test]
+    fn rejects_patterns_too_large_to_compile() {
+        let error = check("a{10000}{10000}", false).expect_err("too large");
+        assert!(error.contains("size limit"), "{error}");
+        assert!(check("a{100}", true).is_ok());
     }
 }

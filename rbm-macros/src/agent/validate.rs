@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use quote::ToTokens;
+
 use super::errors::Errors;
 use super::model::{Handler, Matcher, Mime, Piece, Postback, Route};
 use super::parse::Agent;
@@ -12,7 +14,22 @@ use super::template;
 pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Vec<bool> {
     let mut keep = vec![true; agent.routes.len()];
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut templates: Vec<(usize, String, Vec<Option<String>>)> = Vec::new();
     for (index, route) in agent.routes.iter().enumerate() {
+        if let Matcher::Postback(Postback::Template(pieces)) = &route.matcher {
+            let skeleton = template::skeleton(pieces);
+            let types = segment_types(pieces, &agent.handlers[route.handler]);
+            let shadowing = templates
+                .iter()
+                .find(|(_, other, earlier)| *other == skeleton && shadows(earlier, &types));
+            match shadowing {
+                Some(&(first, _, ref earlier)) => {
+                    shadowed_template(agent, &agent.routes[first], earlier, route, &types, errors);
+                    keep[index] = false;
+                }
+                None => templates.push((index, skeleton, types)),
+            }
+        }
         for key in match_keys(&route.matcher) {
             match seen.get(&key) {
                 Some(&first) => {
@@ -55,6 +72,72 @@ fn duplicate(agent: &Agent, first: &Route, again: &Route, errors: &mut Errors) {
     }
 }
 
+/// The type of the parameter taking each segment of a template, as written
+/// (`T` for `Option<T>`), in order; `None` for a segment that takes any
+/// text: a `String` parameter, or an ignored `{_name}`.
+fn segment_types(pieces: &[Piece], handler: &Handler) -> Vec<Option<String>> {
+    pieces
+        .iter()
+        .filter_map(|piece| match piece {
+            Piece::Segment(name) => Some(name),
+            Piece::Literal(_) => None,
+        })
+        .map(|name| {
+            let param = handler
+                .params
+                .iter()
+                .find(|p| p.name.as_deref() == Some(name))?;
+            let ty = param.option_of.as_ref().unwrap_or(&param.ty);
+            let ty = ty.to_token_stream().to_string();
+            (!matches!(
+                ty.as_str(),
+                "String" | "std :: string :: String" | ":: std :: string :: String"
+            ))
+            .then_some(ty)
+        })
+        .collect()
+}
+
+/// Whether an earlier template of the same shape takes every postback a
+/// later one could: each of its segments takes any text or has the same
+/// type. Templates of one shape are tried in declaration order, so
+/// `{n}` as `u32` before `{word}` as `String` is fine, the reverse is not.
+fn shadows(earlier: &[Option<String>], later: &[Option<String>]) -> bool {
+    earlier
+        .iter()
+        .zip(later)
+        .all(|(e, l)| e.is_none() || e == l)
+}
+
+fn shadowed_template(
+    agent: &Agent,
+    first: &Route,
+    earlier: &[Option<String>],
+    again: &Route,
+    types: &[Option<String>],
+    errors: &mut Errors,
+) {
+    let name = |r: &Route| agent.handlers[r.handler].ident.to_string();
+    let why = if earlier == types {
+        "its segments have the same types".to_string()
+    } else {
+        "each segment of the first takes any text (a `String` or an ignored `{_name}`) or has the same type".to_string()
+    };
+    let message = format!(
+        "unreachable route: `#[{}]` on `{}` has the same shape as `#[{}]` on `{}`, and {why}, so the first takes every postback this one could match; \
+         templates of one shape are tried in declaration order, so give their segments different types and declare the more specific one first \
+         (e.g. `qty:{{n}}` with `n: u32` before `qty:{{word}}` with `word: String`), or merge the two handlers",
+        again.pattern,
+        name(again),
+        first.pattern,
+        name(first),
+    );
+    match again.literal {
+        Some(span) => errors.at(span, message),
+        None => errors.spanned(&again.tokens, message),
+    }
+}
+
 /// What a route matches, reduced to keys: two routes with a common key
 /// match the same deliveries at the same priority, so the second never runs.
 fn match_keys(matcher: &Matcher) -> Vec<String> {
@@ -79,9 +162,8 @@ fn match_keys(matcher: &Matcher) -> Vec<String> {
             ..
         } => format!("regex {ignore_case} {source}"),
         Matcher::Postback(Postback::Exact(v)) => format!("postback exact {v}"),
-        Matcher::Postback(Postback::Template(pieces)) => {
-            format!("postback template {}", template::skeleton(pieces))
-        }
+        // Templates of one shape may differ by segment types: see `shadows`.
+        Matcher::Postback(Postback::Template(_)) => return Vec::new(),
         Matcher::Postback(Postback::Any) => "postback any".into(),
         Matcher::Location => "location".into(),
         Matcher::File(Mime::Exact(m)) => format!("file {m}"),

@@ -20,16 +20,36 @@ pub use crate::agent::{Agent, Delivery, HandlerResult, RouteInfo};
 pub use crate::context::Context;
 pub use crate::protocol::{LaunchState, MessageContent, Payload, ServerEventType, UserEventType};
 
-/// Compiles a route's regular expression. The macro already checked its
-/// syntax, so only a size limit can fail here, once, at the first delivery.
-pub fn compile_regex(source: &str, ignore_case: bool) -> Regex {
+/// Compiles a route's regular expression, once, at the first text it is
+/// tried on. The macro already built it with the same options, so this
+/// cannot fail unless the `regex` crate differs; if it does anyway, the
+/// error is logged and the route never matches (`None`) instead of
+/// panicking on every delivery.
+pub fn compile_regex(source: &str, ignore_case: bool) -> Option<Regex> {
     match regex::RegexBuilder::new(source)
         .case_insensitive(ignore_case)
         .build()
     {
-        Ok(regex) => regex,
-        Err(error) => panic!("route regex {source:?} does not compile: {error}"),
+        Ok(regex) => Some(regex),
+        Err(error) => {
+            tracing::error!(
+                regex = source,
+                %error,
+                "route regex does not compile: the route will never match"
+            );
+            None
+        }
     }
+}
+
+/// The regex (from [`compile_regex`]) and its captures in `text`; `None`
+/// when it does not match or did not compile.
+pub fn regex_match<'r, 't>(
+    regex: &'r Option<Regex>,
+    text: &'t str,
+) -> Option<(&'r Regex, regex::Captures<'t>)> {
+    let regex = regex.as_ref()?;
+    Some((regex, regex.captures(text)?))
 }
 
 /// A parameter named like a regex group or template segment: the group's
@@ -48,6 +68,14 @@ pub fn named_optional<T: std::str::FromStr>(input: &Input<'_>, name: &str) -> Op
     }
 }
 
+/// Passes a handler's future through, requiring it to be `Send` (deliveries
+/// are handled on a multi-threaded runtime). The macro spans the call on the
+/// handler's name, so a future that is not `Send` is an error there rather
+/// than on the whole impl.
+pub fn require_send<F: Future + Send>(future: F) -> F {
+    future
+}
+
 /// Turns a handler's return value into the runtime's result.
 pub fn finish<T: IntoHandlerResult>(value: T) -> HandlerResult {
     value.into_handler_result()
@@ -56,4 +84,20 @@ pub fn finish<T: IntoHandlerResult>(value: T) -> HandlerResult {
 /// The empty result of a delivery no route took: acknowledged, no reply.
 pub fn unhandled() -> HandlerResult {
     Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regex_that_does_not_compile_never_matches_and_does_not_panic() {
+        let too_big = compile_regex("a{10000}{10000}", false);
+        assert!(too_big.is_none());
+        assert!(regex_match(&too_big, "aaa").is_none());
+        let fine = compile_regex("^(?<n>[0-9]+)$", true);
+        let (_, captures) = regex_match(&fine, "42").expect("matches");
+        assert_eq!(&captures["n"], "42");
+        assert!(regex_match(&fine, "x").is_none());
+    }
 }

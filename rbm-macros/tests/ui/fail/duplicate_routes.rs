@@ -20,6 +20,17 @@ impl Bot {
         let _ = b;
     }
 
+    // A `String` segment takes any text: the `u32` one after it never runs.
+    #[on_message(postback = "qty:{word}")]
+    async fn quantity_word(&self, word: String) {
+        let _ = word;
+    }
+
+    #[on_message(postback = "qty:{n}")]
+    async fn quantity_number(&self, n: u32) {
+        let _ = n;
+    }
+
     #[on_event(read)]
     async fn read(&self) {}
 
