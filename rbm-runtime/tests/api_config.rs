@@ -5,6 +5,7 @@ mod api_support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use rbm_runtime::api::{ApiConfigError, KeyError, RbmApiClient, ServiceAccountKey};
 use rbm_runtime::reply::Reply;
@@ -29,6 +30,61 @@ fn no_credentials_means_no_client() {
     assert!(from_vars(&[]).expect("not an error").is_none());
     let empty = from_vars(&[("GOOGLE_APPLICATION_CREDENTIALS", "")]);
     assert!(empty.expect("not an error").is_none());
+}
+
+/// The log lines (warnings and above) written while `run` runs.
+fn warnings_of(run: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, run);
+    let bytes = buffer.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn api_settings_without_credentials_are_ignored_with_a_warning() {
+    for (vars, ignored) in [
+        (
+            &[("RBM_API_BASE_URL", "http://127.0.0.1:1")][..],
+            "RBM_API_BASE_URL",
+        ),
+        (&[("RBM_AGENT_ID", "a@rbm.goog")][..], "RBM_AGENT_ID"),
+    ] {
+        let mut client = None;
+        let log = warnings_of(|| client = Some(from_vars(vars)));
+        // Still no client and no error: a bot with only its client token runs.
+        let client = client.expect("ran").expect("not an error");
+        assert!(client.is_none());
+        assert!(
+            log.contains("WARN") && log.contains(ignored),
+            "{ignored}: {log:?}"
+        );
+        assert!(log.contains("GOOGLE_APPLICATION_CREDENTIALS"), "{log:?}");
+    }
+    // Nothing set, nothing to warn about.
+    let mut client = None;
+    let log = warnings_of(|| client = Some(from_vars(&[])));
+    assert!(client.expect("ran").expect("not an error").is_none());
+    assert_eq!(log, "");
 }
 
 #[test]

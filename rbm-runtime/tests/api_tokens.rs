@@ -8,6 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::future::join_all;
+use rbm_runtime::SendError;
 use rbm_runtime::api::{ApiError, TokenError};
 use rbm_runtime::reply::Reply;
 use rbm_runtime::testing::fake_api::FakeRbmApi;
@@ -188,4 +189,81 @@ async fn a_key_the_endpoint_does_not_trust_is_refused() {
         error.to_string().contains("Invalid JWT Signature"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn concurrent_sends_share_one_failed_refresh() {
+    let (fake, client) = fake_and_client().await;
+    let attempts = api_support::fast_retry().max_attempts;
+    // Exactly one refresh's worth of failures: a second refresh would succeed.
+    fake.fail_next_token_requests(503, attempts as usize);
+    let sender = api_support::shared(client.clone());
+    let sends = (0..10).map(|n| {
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            sender
+                .send_message(&message(&format!("m-{n}"), Reply::text("hi")))
+                .await
+        })
+    });
+    for result in join_all(sends).await {
+        let error = result
+            .expect("the task ran")
+            .expect_err("the token endpoint is down");
+        assert!(matches!(error, SendError::Transient(_)), "{error:?}");
+    }
+    // One refresh with its retries, shared by all ten, not one each.
+    assert_eq!(fake.stats().token_requests, u64::from(attempts));
+    assert_eq!(client.token_requests(), u64::from(attempts));
+    assert_eq!(fake.stats().requests, 0);
+    // The failure is remembered only briefly: once it is forgotten, a send
+    // asks again, and the recovered endpoint answers.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    client
+        .send_message(&message("m-later", Reply::text("hi")))
+        .await
+        .expect("sent once the endpoint recovered");
+    assert_eq!(fake.stats().token_requests, u64::from(attempts) + 1);
+}
+
+#[tokio::test]
+async fn a_hanging_token_endpoint_costs_one_request_and_the_deadline() {
+    let fake = FakeRbmApi::start().await.expect("the fake starts");
+    // Accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bound");
+    let token_uri = format!("http://{}/token", silent.local_addr().expect("an address"));
+    let _held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let key = fake.service_account_key().with_token_uri(token_uri);
+    let client = rbm_runtime::api::RbmApiClient::builder(key)
+        .base_url(fake.base_url())
+        .agent_id(api_support::AGENT)
+        .retry(api_support::fast_retry())
+        .deadline(Duration::from_millis(300))
+        .build()
+        .expect("the client builds");
+    let sender = api_support::shared(client.clone());
+    let sends = (0..10).map(|n| {
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            sender
+                .send_message(&message(&format!("m-{n}"), Reply::text("hi")))
+                .await
+        })
+    });
+    let results = tokio::time::timeout(Duration::from_secs(20), join_all(sends))
+        .await
+        .expect("every send ends near its 300 ms deadline");
+    for result in results {
+        let error = result.expect("the task ran").expect_err("no token");
+        assert!(matches!(error, SendError::Transient(_)), "{error:?}");
+    }
+    assert_eq!(client.token_requests(), 1);
+    assert_eq!(fake.stats().requests, 0);
 }

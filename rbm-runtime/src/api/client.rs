@@ -4,8 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
 use url::Url;
 
 use crate::mask::MaskedPhone;
@@ -63,9 +65,19 @@ pub struct RbmApiClientBuilder {
     base_url_setting: &'static str,
     agent_id: Option<String>,
     retry: RetryPolicy,
+    deadline: Option<Duration>,
     timeout: Duration,
     connect_timeout: Duration,
 }
+
+/// The default limit on one HTTP request: a hung request leaves time for a
+/// retry within the default send deadline.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default limit on opening a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Answers are read up to this size (a message's answer echoes its content,
+/// at most 250 KB); the rest of a larger one is dropped with its connection.
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 impl RbmApiClientBuilder {
     /// The API endpoint (default [`DEFAULT_BASE_URL`]); use a regional one
@@ -82,19 +94,31 @@ impl RbmApiClientBuilder {
         self
     }
 
-    /// How failed calls (and token requests) are retried.
+    /// How failed calls (and token requests) are retried, and within what
+    /// overall deadline (see [`deadline`](Self::deadline)).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
-    /// The limit on one HTTP request, response included (default 30 s).
+    /// The time one send may take in all — waiting for a token, every try
+    /// and every pause — before it ends as a transient failure (default
+    /// [`DEFAULT_SEND_DEADLINE`](super::DEFAULT_SEND_DEADLINE), 8 s, inside
+    /// Google's ~10 s push deadline). Overrides the [`RetryPolicy`]'s
+    /// deadline, whichever of the two calls comes first.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The limit on one HTTP request, response included (default 5 s). The
+    /// send's [`deadline`](Self::deadline) bounds it too.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The limit on opening a connection (default 10 s).
+    /// The limit on opening a connection (default 3 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -110,13 +134,17 @@ impl RbmApiClientBuilder {
             .user_agent(concat!("rbm-runtime/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiConfigError::Http(e.to_string()))?;
-        let tokens = TokenSource::new(self.key, http.clone(), self.retry);
+        let mut retry = self.retry;
+        if let Some(deadline) = self.deadline {
+            retry.deadline = deadline;
+        }
+        let tokens = TokenSource::new(self.key, http.clone(), retry);
         Ok(RbmApiClient {
             inner: Arc::new(Inner {
                 http,
                 endpoint: Endpoint::new(base),
                 default_agent_id: self.agent_id.filter(|id| !id.is_empty()),
-                retry: self.retry,
+                retry,
                 tokens,
             }),
         })
@@ -151,8 +179,9 @@ impl RbmApiClient {
             base_url_setting: ENV_BASE_URL,
             agent_id: None,
             retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
+            deadline: None,
+            timeout: DEFAULT_REQUEST_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         }
     }
 
@@ -160,6 +189,14 @@ impl RbmApiClient {
     /// `GOOGLE_APPLICATION_CREDENTIALS` (the key file; `None` when unset or
     /// empty), `RBM_API_BASE_URL` (optional) and `RBM_AGENT_ID` (optional
     /// default agent). A missing or invalid file is an error naming the setting.
+    ///
+    /// Without `GOOGLE_APPLICATION_CREDENTIALS` there is no client, and a
+    /// bot can still run (an echo bot needs only its client token; the
+    /// server then logs its replies instead of sending them).
+    /// `RBM_API_BASE_URL` or `RBM_AGENT_ID` set in that case cannot take
+    /// effect: a warning (`tracing::warn!`) names the settings ignored and
+    /// the one missing — a warning rather than an error, so that such a bot
+    /// still starts.
     pub fn from_env() -> Result<Option<Self>, ApiConfigError> {
         Self::from_env_vars(|name| std::env::var(name).ok())
     }
@@ -169,7 +206,20 @@ impl RbmApiClient {
     pub fn from_env_vars(
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, ApiConfigError> {
+        let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
         let Some(path) = var(ENV_CREDENTIALS).filter(|p| !p.trim().is_empty()) else {
+            let ignored: Vec<&str> = [ENV_BASE_URL, ENV_AGENT_ID]
+                .into_iter()
+                .filter(|name| set(name))
+                .collect();
+            if !ignored.is_empty() {
+                tracing::warn!(
+                    ignored = %ignored.join(", "),
+                    missing = ENV_CREDENTIALS,
+                    "{} set without {ENV_CREDENTIALS}: ignored; no RBM API client, so replies are only logged",
+                    ignored.join(" and "),
+                );
+            }
             return Ok(None);
         };
         let path = PathBuf::from(path);
@@ -199,8 +249,9 @@ impl RbmApiClient {
         self.inner.tokens.requests()
     }
 
-    /// Validates and sends one agent message. A message id the platform has
-    /// seen already (`409`) counts as sent: the id makes the send idempotent.
+    /// Validates and sends one agent message, retrying within the send
+    /// deadline. A message id the platform has seen already (`409`) counts
+    /// as sent: the id makes the send idempotent (see `already_exists_is_ok`).
     pub async fn send_message(&self, message: &OutgoingMessage) -> Result<(), ApiError> {
         let body = message.reply.encode()?;
         let agent_id = self.agent_id(message.agent_id.as_deref())?;
@@ -262,9 +313,11 @@ impl RbmApiClient {
             })
     }
 
-    /// One API call with its retries: 429, 5xx and network errors are tried
-    /// again after a pause; a 401 once at once with a fresh token; any other
-    /// status is final.
+    /// One API call with its retries, all within the send deadline: 429,
+    /// 408, 5xx and network errors are tried again after a pause; a 401 once,
+    /// at once, with a fresh token; any other status is final (see
+    /// [`verdict`]). When the deadline passes — or a pause would end past
+    /// it — the call ends with [`ApiError::DeadlineExceeded`] (transient).
     async fn call(
         &self,
         method: Method,
@@ -272,13 +325,42 @@ impl RbmApiClient {
         body: Option<Vec<u8>>,
         phone: &str,
     ) -> Result<(), ApiError> {
+        let limit = self.inner.retry.deadline;
+        let deadline = Instant::now() + limit;
+        let mut progress = Progress::default();
+        let body = body.map(Bytes::from);
+        let attempts = self.attempts(&method, &url, body, phone, deadline, &mut progress);
+        match tokio::time::timeout_at(deadline, attempts).await {
+            Ok(result) => result,
+            Err(_elapsed) => {
+                let error = progress.out_of_time(limit);
+                tracing::warn!(%method, to = %MaskedPhone(phone), %error, "RBM API call abandoned at its deadline");
+                Err(error)
+            }
+        }
+    }
+
+    /// The tries of [`call`](Self::call), recording in `progress` what the
+    /// deadline would interrupt.
+    async fn attempts(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<Bytes>,
+        phone: &str,
+        deadline: Instant,
+        progress: &mut Progress,
+    ) -> Result<(), ApiError> {
         let retry = self.inner.retry;
-        let body = body.map(bytes::Bytes::from);
+        // A 401 answered by a token renewal does not use up a try.
+        let mut max_attempts = retry.max_attempts;
         let mut renewed_token = false;
-        let mut attempt = 0;
         loop {
-            attempt += 1;
+            progress.waiting_for = "an access token";
             let token = self.inner.tokens.token().await?;
+            progress.waiting_for = "the API's answer";
+            progress.attempts += 1;
+            let attempt = progress.attempts;
             let mut request = self
                 .inner
                 .http
@@ -290,55 +372,127 @@ impl RbmApiClient {
                     .body(body.clone());
             }
             let (message, retry_after) = match request.send().await {
+                Err(error) if error.is_builder() => {
+                    return Err(ApiError::InvalidRequest(error.without_url().to_string()));
+                }
                 Err(error) => (error.without_url().to_string(), None),
                 Ok(response) => {
                     let status = response.status();
+                    let retry_after = retry_after(response.headers());
+                    // Read to the end even on success: a response dropped
+                    // unread closes its HTTP/1 connection instead of
+                    // returning it to the pool.
+                    let answer = read_answer(response).await;
                     if status.is_success() {
+                        if let Err(error) = &answer {
+                            tracing::debug!(error = %error, "the API's answer was cut short; the call succeeded");
+                        }
                         tracing::debug!(%method, to = %MaskedPhone(phone), attempt, "RBM API call succeeded");
                         return Ok(());
                     }
-                    let retry_after = retry_after(response.headers());
-                    let body = response.bytes().await.unwrap_or_default();
-                    let message = format!("{status}: {}", google_error_message(&body));
-                    if status == StatusCode::UNAUTHORIZED && !renewed_token {
-                        // The token was revoked or expired early: one more
-                        // try with a new one, without a pause.
-                        renewed_token = true;
-                        self.inner.tokens.invalidate(&token);
-                        attempt -= 1;
-                        continue;
+                    let body = answer.unwrap_or_default();
+                    let message = google_error_message(&body);
+                    match verdict(status) {
+                        Verdict::RenewToken if !renewed_token => {
+                            // The token was revoked or expired early: one
+                            // more try with a new one, without a pause.
+                            tracing::debug!(%method, to = %MaskedPhone(phone), "401: renewing the access token");
+                            renewed_token = true;
+                            max_attempts = max_attempts.saturating_add(1);
+                            self.inner.tokens.invalidate(&token);
+                            continue;
+                        }
+                        Verdict::RenewToken => return Err(ApiError::Unauthenticated(message)),
+                        Verdict::Final => {
+                            return Err(ApiError::Rejected {
+                                status: status.as_u16(),
+                                message,
+                            });
+                        }
+                        Verdict::Retry => (format!("{status}: {message}"), retry_after),
                     }
-                    if !is_retryable(status) {
-                        return Err(ApiError::Rejected {
-                            status: status.as_u16(),
-                            message: google_error_message(&body),
-                        });
-                    }
-                    (message, retry_after)
                 }
             };
-            if attempt >= retry.max_attempts {
+            if attempt >= max_attempts {
                 return Err(ApiError::Unavailable {
                     attempts: attempt,
                     message,
                 });
             }
             let pause = retry.backoff(attempt, retry_after);
+            if Instant::now() + pause >= deadline {
+                // Waiting would outlast the deadline: give up now and let
+                // the delivery come again.
+                return Err(ApiError::DeadlineExceeded {
+                    attempts: attempt,
+                    deadline: retry.deadline,
+                    message,
+                });
+            }
             tracing::warn!(%method, to = %MaskedPhone(phone), attempt, ?pause, error = %message, "RBM API call failed; retrying");
+            progress.last_error = Some(message);
+            progress.waiting_for = "the next try";
             tokio::time::sleep(pause).await;
         }
     }
 }
 
-/// `429`, `408` and `5xx` are worth another try; other statuses are final.
-fn is_retryable(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS
-        || status == StatusCode::REQUEST_TIMEOUT
-        || status.is_server_error()
+/// How far a call got, for the error when its deadline interrupts it.
+#[derive(Debug, Default)]
+struct Progress {
+    attempts: u32,
+    waiting_for: &'static str,
+    last_error: Option<String>,
+}
+
+impl Progress {
+    fn out_of_time(self, deadline: Duration) -> ApiError {
+        let mut message = format!("still waiting for {}", self.waiting_for);
+        if let Some(last) = self.last_error {
+            message.push_str("; last error: ");
+            message.push_str(&last);
+        }
+        ApiError::DeadlineExceeded {
+            attempts: self.attempts,
+            deadline,
+            message,
+        }
+    }
+}
+
+/// What an error status means for the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Worth another try after a pause: `408`, `429`, `5xx`.
+    Retry,
+    /// The token was refused (`401`): renew it and try once more, at once.
+    RenewToken,
+    /// Retrying cannot help: `400` (content the device cannot show), `403`
+    /// (not a tester, wrong agent), `404` (not RCS-capable, agent not
+    /// launched), `409` (id already used; creates treat it as success, see
+    /// [`already_exists_is_ok`]) and any other status.
+    Final,
+}
+
+fn verdict(status: StatusCode) -> Verdict {
+    match status.as_u16() {
+        401 => Verdict::RenewToken,
+        408 | 429 | 500..=599 => Verdict::Retry,
+        _ => Verdict::Final,
+    }
 }
 
 /// A create with an id the platform has already seen (`409 ALREADY_EXISTS`)
-/// is the earlier send of the same reply: success.
+/// is success.
+///
+/// Message and event ids are derived from the delivery being answered, so
+/// the id being known means this very reply was created before: by an
+/// earlier try whose answer was lost (a timeout, a dropped connection), or
+/// by an earlier handling of the same delivery (Google redelivers what was
+/// not acknowledged in time). The user has it already; failing would make
+/// the delivery be retried (to meet 409 again) or dropped for nothing. The
+/// flip side: a caller reusing an id for different content is not told —
+/// ids must be derived per reply, as [`Context`](crate::Context) does.
 fn already_exists_is_ok(sent: Result<(), ApiError>, what: &str, id: &str) -> Result<(), ApiError> {
     match sent {
         Err(ApiError::Rejected { status: 409, .. }) => {
@@ -347,6 +501,21 @@ fn already_exists_is_ok(sent: Result<(), ApiError>, what: &str, id: &str) -> Res
         }
         other => other,
     }
+}
+
+/// Reads an answer to its end, keeping at most [`MAX_ANSWER_BYTES`] (a
+/// larger one is cut short, and its connection closed when dropped).
+pub(crate) async fn read_answer(mut response: reqwest::Response) -> Result<Bytes, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER_BYTES - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
 }
 
 /// The `Retry-After` header in seconds (the HTTP-date form is ignored).
@@ -370,5 +539,47 @@ impl ReplySender for RbmApiClient {
                 .await
                 .map_err(SendError::from)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_retried_renewed_or_final_as_documented() {
+        let cases = [
+            (400, Verdict::Final),
+            (401, Verdict::RenewToken),
+            (403, Verdict::Final),
+            (404, Verdict::Final),
+            (408, Verdict::Retry),
+            (409, Verdict::Final),
+            (413, Verdict::Final),
+            (429, Verdict::Retry),
+            (500, Verdict::Retry),
+            (502, Verdict::Retry),
+            (503, Verdict::Retry),
+            (504, Verdict::Retry),
+        ];
+        for (code, expected) in cases {
+            let status = StatusCode::from_u16(code).expect("a valid status");
+            assert_eq!(verdict(status), expected, "{code}");
+        }
+    }
+
+    #[test]
+    fn only_a_409_on_a_create_becomes_success() {
+        let rejected = |status| {
+            Err(ApiError::Rejected {
+                status,
+                message: String::new(),
+            })
+        };
+        assert_eq!(already_exists_is_ok(rejected(409), "message", "m"), Ok(()));
+        assert_eq!(
+            already_exists_is_ok(rejected(404), "message", "m"),
+            rejected(404)
+        );
     }
 }

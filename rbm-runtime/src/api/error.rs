@@ -30,6 +30,23 @@ pub enum ApiError {
         /// The last failure.
         message: String,
     },
+    /// The send's deadline ([`RetryPolicy::deadline`](super::RetryPolicy))
+    /// passed, or the next pause would have outlasted it: the API is slow or
+    /// failing, or the access token took too long.
+    #[error("no answer from the RBM API within {deadline:?} ({attempts} tries): {message}")]
+    DeadlineExceeded {
+        /// How many requests were sent.
+        attempts: u32,
+        /// The deadline.
+        deadline: std::time::Duration,
+        /// What was still awaited, or the last failure.
+        message: String,
+    },
+    /// The API refused a freshly issued access token too (`401` twice): the
+    /// service account lacks the RBM scope or access. An operator's fix away,
+    /// so the delivery is kept (transient), like a refused key.
+    #[error("the RBM API refuses the service account's access tokens (401): {0}")]
+    Unauthenticated(String),
     /// No access token could be obtained.
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -43,7 +60,10 @@ impl ApiError {
             // A refused key or a broken token endpoint is an operator's fix
             // away: keep the delivery (Google redelivers for 7 days) rather
             // than drop it.
-            Self::Unavailable { .. } | Self::Token(_) => true,
+            Self::Unavailable { .. }
+            | Self::DeadlineExceeded { .. }
+            | Self::Unauthenticated(_)
+            | Self::Token(_) => true,
         }
     }
 
@@ -63,9 +83,10 @@ impl From<ApiError> for SendError {
                 SendError::Invalid(error.to_string())
             }
             ApiError::Rejected { status, message } => SendError::Permanent { status, message },
-            ApiError::Unavailable { .. } | ApiError::Token(_) => {
-                SendError::Transient(error.to_string())
-            }
+            ApiError::Unavailable { .. }
+            | ApiError::DeadlineExceeded { .. }
+            | ApiError::Unauthenticated(_)
+            | ApiError::Token(_) => SendError::Transient(error.to_string()),
         }
     }
 }

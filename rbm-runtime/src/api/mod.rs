@@ -13,6 +13,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Each send — waiting for an access token, every try and every pause — fits
+//! in a deadline (8 s by default, [`RbmApiClientBuilder::deadline`]) inside
+//! Google's ~10 s push deadline; past it the send ends as a transient
+//! failure and the delivery comes again. Concurrent sends share one token
+//! refresh and its outcome, failure included.
+//!
 //! Every call carries `agentId`; message and event ids come from the caller
 //! (derived from the delivery being answered), so a retried or redelivered
 //! send is ignored by the platform instead of reaching the user twice.
@@ -27,11 +33,13 @@ mod retry;
 mod tls;
 mod token;
 
-pub use client::{RbmApiClient, RbmApiClientBuilder, Revocation};
+pub use client::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, RbmApiClient, RbmApiClientBuilder, Revocation,
+};
 pub use config::{
     ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, RBM_SCOPE,
 };
 pub use credentials::{KeyError, ServiceAccountKey};
 pub use error::ApiError;
-pub use retry::RetryPolicy;
+pub use retry::{DEFAULT_SEND_DEADLINE, RetryPolicy};
 pub use token::{AccessToken, TokenError};

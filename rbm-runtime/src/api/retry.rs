@@ -8,6 +8,12 @@ use std::time::Duration;
 /// from `[d/2, d]`, where `d = initial_backoff · 2^(n−1)` capped at
 /// `max_backoff`; a `Retry-After` from the server raises the pause (never
 /// above `max_backoff`). Jitter keeps many replicas from retrying in step.
+///
+/// All tries of one send — the access token it may have to wait for
+/// included — fit in `deadline`: a pause that would end past it is not
+/// taken, and a request still running at the deadline is abandoned. Either
+/// way the send ends as a transient failure, so the webhook can answer
+/// before Google's push deadline (about 10 s) and the delivery comes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Tries in all, the first included (at least 1).
@@ -16,16 +22,23 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// No pause is longer than this.
     pub max_backoff: Duration,
+    /// The time one send may take, every try and pause included (default 8 s).
+    pub deadline: Duration,
 }
 
+/// The default [`RetryPolicy::deadline`]: inside Google's ~10 s push
+/// deadline with room to answer the webhook.
+pub const DEFAULT_SEND_DEADLINE: Duration = Duration::from_secs(8);
+
 impl Default for RetryPolicy {
-    /// 4 tries, pausing about 0.2 s, 0.4 s, 0.8 s: short enough to answer
-    /// the webhook in time, long enough to ride out a blip.
+    /// 4 tries, pausing about 0.2 s, 0.4 s, 0.8 s, all within 8 s: short
+    /// enough to answer the webhook in time, long enough to ride out a blip.
     fn default() -> Self {
         Self {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
+            deadline: DEFAULT_SEND_DEADLINE,
         }
     }
 }
@@ -40,13 +53,20 @@ impl RetryPolicy {
     }
 
     /// `max_attempts` tries with pauses starting at `initial_backoff`
-    /// (tests use a millisecond).
+    /// (tests use a millisecond), within the default deadline.
     pub fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
         Self {
             max_attempts: max_attempts.max(1),
             initial_backoff,
             max_backoff,
+            deadline: DEFAULT_SEND_DEADLINE,
         }
+    }
+
+    /// The same policy with another overall [`deadline`](Self::deadline).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// The pause after failed attempt `attempt` (from 1).
@@ -87,5 +107,15 @@ mod tests {
         let policy = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_secs(2));
         assert!(policy.backoff(1, Some(Duration::from_secs(1))) >= Duration::from_secs(1));
         assert!(policy.backoff(1, Some(Duration::from_secs(60))) <= Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_deadline_defaults_to_8_seconds_and_can_be_changed() {
+        let policy = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_secs(2));
+        assert_eq!(policy.deadline, Duration::from_secs(8));
+        assert_eq!(RetryPolicy::default().deadline, Duration::from_secs(8));
+        let shorter = policy.with_deadline(Duration::from_secs(1));
+        assert_eq!(shorter.deadline, Duration::from_secs(1));
+        assert_eq!(shorter.max_attempts, 3);
     }
 }

@@ -1,13 +1,14 @@
 //! OAuth access tokens for the service account: fetched once, cached, and
-//! refreshed shortly before they expire by one caller while the others wait
-//! for its result (single flight).
+//! refreshed shortly before they expire by one refresh whose outcome —
+//! token or error — every waiting caller shares (single flight).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::config::RBM_SCOPE;
@@ -77,85 +78,176 @@ struct Cached {
     refresh_at: Instant,
 }
 
+/// What one refresh ended with, shared by every caller that waited for it.
+type Outcome = Result<AccessToken, TokenError>;
+
+/// The cache, the refresh in flight and the last failure, behind one lock
+/// that is never held across an `await`.
+#[derive(Default)]
+struct Slot {
+    cached: Option<Cached>,
+    /// Tells the callers waiting for the refresh in flight its outcome.
+    refreshing: Option<watch::Receiver<Option<Outcome>>>,
+    /// The last refresh failed with this; callers get it at once until the
+    /// instant passes rather than each ask the endpoint again.
+    failed: Option<(TokenError, Instant)>,
+}
+
 /// Fetches and caches access tokens for one service-account key.
+///
+/// Single flight: one refresh runs at a time, in a task of its own, and
+/// every caller that needs a token meanwhile waits for its outcome —
+/// success or failure. A failure is remembered for [`FAILURE_MEMORY`], so a
+/// burst of deliveries against a dead token endpoint costs one refresh (its
+/// retries included), not one per delivery. A caller giving up (its send
+/// deadline passed) does not cancel the refresh for the others.
 pub(crate) struct TokenSource {
+    fetcher: Arc<Fetcher>,
+    slot: Arc<Mutex<Slot>>,
+}
+
+/// How long a failed refresh is remembered and returned to new callers.
+const FAILURE_MEMORY: Duration = Duration::from_secs(1);
+
+/// What a refresh needs, shared with the task that runs it.
+struct Fetcher {
     key: ServiceAccountKey,
     http: reqwest::Client,
     retry: RetryPolicy,
-    cached: RwLock<Option<Cached>>,
-    refreshing: tokio::sync::Mutex<()>,
     requests: AtomicU64,
 }
 
 impl TokenSource {
     pub(crate) fn new(key: ServiceAccountKey, http: reqwest::Client, retry: RetryPolicy) -> Self {
         Self {
-            key,
-            http,
-            retry,
-            cached: RwLock::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
-            requests: AtomicU64::new(0),
+            fetcher: Arc::new(Fetcher {
+                key,
+                http,
+                retry,
+                requests: AtomicU64::new(0),
+            }),
+            slot: Arc::new(Mutex::new(Slot::default())),
         }
     }
 
     /// How many token requests were made (each try counts).
     pub(crate) fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+        self.fetcher.requests.load(Ordering::Relaxed)
     }
 
-    /// A token that is valid for a while yet: the cached one, or a new one.
+    /// A token that is valid for a while yet: the cached one, or the outcome
+    /// of the refresh in flight (started here when there is none).
     pub(crate) async fn token(&self) -> Result<AccessToken, TokenError> {
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        // Single flight: the first caller refreshes; the others queue here
-        // and find the new token when they get the lock.
-        let _refreshing = self.refreshing.lock().await;
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        let (token, lifetime) = self.fetch().await?;
-        let margin = (lifetime / 10).min(MAX_REFRESH_MARGIN);
-        let refresh_at = Instant::now() + lifetime.saturating_sub(margin);
-        *self.cached.write().unwrap_or_else(|p| p.into_inner()) = Some(Cached {
-            token: token.clone(),
-            refresh_at,
-        });
-        Ok(token)
+        let mut outcome = {
+            let mut slot = lock(&self.slot);
+            let now = Instant::now();
+            if let Some(cached) = slot.cached.as_ref().filter(|c| now < c.refresh_at) {
+                return Ok(cached.token.clone());
+            }
+            match &slot.failed {
+                Some((error, until)) if now < *until => return Err(error.clone()),
+                _ => {}
+            }
+            match slot.refreshing.as_ref().filter(|rx| !abandoned(rx)) {
+                Some(refreshing) => refreshing.clone(),
+                None => {
+                    let (tell, outcome) = watch::channel(None);
+                    slot.refreshing = Some(outcome.clone());
+                    let fetcher = Arc::clone(&self.fetcher);
+                    let shared = Arc::clone(&self.slot);
+                    tokio::spawn(async move {
+                        let result = fetcher.fetch().await;
+                        tell.send_replace(Some(settle(&shared, result)));
+                    });
+                    outcome
+                }
+            }
+        };
+        let result = outcome
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|outcome| outcome.clone());
+        result.unwrap_or_else(|| {
+            Err(TokenError::Unavailable(
+                "the token refresh ended without an answer".to_owned(),
+            ))
+        })
     }
 
     /// Forgets `token` (the API said 401) unless it was already replaced.
     pub(crate) fn invalidate(&self, token: &AccessToken) {
-        let mut cached = self.cached.write().unwrap_or_else(|p| p.into_inner());
-        if cached.as_ref().is_some_and(|c| &c.token == token) {
-            *cached = None;
+        let mut slot = lock(&self.slot);
+        if slot.cached.as_ref().is_some_and(|c| &c.token == token) {
+            slot.cached = None;
         }
     }
+}
 
-    fn fresh(&self) -> Option<AccessToken> {
-        let cached = self.cached.read().unwrap_or_else(|p| p.into_inner());
-        cached
-            .as_ref()
-            .filter(|c| Instant::now() < c.refresh_at)
-            .map(|c| c.token.clone())
+/// Records a refresh's result in the slot (before the waiters hear of it, so
+/// a caller arriving in between finds the token or the failure there).
+fn settle(slot: &Mutex<Slot>, result: Result<(AccessToken, Duration), TokenError>) -> Outcome {
+    let mut slot = lock(slot);
+    slot.refreshing = None;
+    match result {
+        Ok((token, lifetime)) => {
+            let margin = (lifetime / 10).min(MAX_REFRESH_MARGIN);
+            slot.cached = Some(Cached {
+                token: token.clone(),
+                refresh_at: Instant::now() + lifetime.saturating_sub(margin),
+            });
+            slot.failed = None;
+            Ok(token)
+        }
+        Err(error) => {
+            slot.failed = Some((error.clone(), Instant::now() + FAILURE_MEMORY));
+            Err(error)
+        }
     }
+}
 
-    /// Exchanges a new assertion for a token, retrying 429, 5xx and network errors.
+/// Whether the refresh behind `outcome` ended without telling (its task was
+/// cancelled with the runtime, or panicked): a new one must start.
+fn abandoned(outcome: &watch::Receiver<Option<Outcome>>) -> bool {
+    outcome.borrow().is_none() && outcome.has_changed().is_err()
+}
+
+fn lock(slot: &Mutex<Slot>) -> std::sync::MutexGuard<'_, Slot> {
+    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Fetcher {
+    /// Exchanges a new assertion for a token, retrying 429, 5xx and network
+    /// errors, within the retry policy's deadline.
     async fn fetch(&self) -> Result<(AccessToken, Duration), TokenError> {
+        let deadline = Instant::now() + self.retry.deadline;
+        let out_of_time = |last: Option<&TokenError>| {
+            let last = last.map_or_else(|| "no answer".to_owned(), ToString::to_string);
+            TokenError::Unavailable(format!(
+                "no token within {:?}; last: {last}",
+                self.retry.deadline
+            ))
+        };
+        let mut last = None;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (error, retry_after) = match self.try_fetch().await {
-                Ok(token) => return Ok(token),
-                Err(Failure::Final(error)) => return Err(error),
-                Err(Failure::Retryable(error, retry_after)) => (error, retry_after),
+            let tried = tokio::time::timeout_at(deadline, self.try_fetch()).await;
+            let (error, retry_after) = match tried {
+                Err(_elapsed) => return Err(out_of_time(last.as_ref())),
+                Ok(Ok(token)) => return Ok(token),
+                Ok(Err(Failure::Final(error))) => return Err(error),
+                Ok(Err(Failure::Retryable(error, retry_after))) => (error, retry_after),
             };
             if attempt >= self.retry.max_attempts {
                 return Err(error);
             }
             let pause = self.retry.backoff(attempt, retry_after);
+            if Instant::now() + pause >= deadline {
+                return Err(out_of_time(Some(&error)));
+            }
             tracing::warn!(attempt, ?pause, %error, "token request failed; retrying");
+            last = Some(error);
             tokio::time::sleep(pause).await;
         }
     }
@@ -175,7 +267,7 @@ impl TokenSource {
             })?;
         let status = response.status();
         let retry_after = super::client::retry_after(response.headers());
-        let body = response.bytes().await.map_err(|e| {
+        let body = super::client::read_answer(response).await.map_err(|e| {
             Failure::Retryable(TokenError::Unavailable(e.without_url().to_string()), None)
         })?;
         if status.is_success() {

@@ -132,6 +132,7 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::R
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
+                Counters::bump(&state.counters.connections);
                 let state = Arc::clone(&state);
                 let service = service_fn(move |request| handler::handle(Arc::clone(&state), request));
                 let connection = http1::Builder::new()
@@ -226,6 +227,19 @@ impl FakeRbmApi {
         memory
             .api_failures
             .extend(std::iter::repeat_n(status, times));
+    }
+
+    /// Answers every API call with `status` from now on (after the calls
+    /// scripted by [`fail_next`](Self::fail_next)), until
+    /// [`stop_failing`](Self::stop_failing).
+    pub fn fail_always(&self, status: u16) {
+        self.state.memory().api_failing = Some(status);
+    }
+
+    /// Ends [`fail_always`](Self::fail_always) (calls scripted by
+    /// [`fail_next`](Self::fail_next) still fail).
+    pub fn stop_failing(&self) {
+        self.state.memory().api_failing = None;
     }
 
     /// Answers the next `times` token requests with `status`.

@@ -126,7 +126,7 @@ fn token(state: &State, form: &serde_json::Map<String, Value>) -> (u16, Value) {
 fn api(state: &State, request: &ReadRequest, body: Option<&Value>) -> (u16, Value) {
     Counters::bump(&state.counters.requests);
     let mut memory = state.memory();
-    if let Some(status) = memory.api_failures.pop_front() {
+    if let Some(status) = memory.api_failures.pop_front().or(memory.api_failing) {
         return (status, google_error(status, "a scripted failure"));
     }
     if !memory.authorized(request.authorization.as_deref()) {

@@ -51,6 +51,9 @@ pub struct FakeStats {
     pub duplicates: u64,
     /// Answers other than 200 (scripted failures included).
     pub failures: u64,
+    /// TCP connections accepted (API and token endpoint together): far fewer
+    /// than requests when the client reuses its connections.
+    pub connections: u64,
 }
 
 #[derive(Default)]
@@ -62,6 +65,7 @@ pub(super) struct Counters {
     pub(super) revocations: AtomicU64,
     pub(super) duplicates: AtomicU64,
     pub(super) failures: AtomicU64,
+    pub(super) connections: AtomicU64,
 }
 
 impl Counters {
@@ -79,6 +83,7 @@ impl Counters {
             revocations: get(&self.revocations),
             duplicates: get(&self.duplicates),
             failures: get(&self.failures),
+            connections: get(&self.connections),
         }
     }
 }
@@ -89,6 +94,8 @@ pub(super) struct Memory {
     pub(super) requests: Vec<RecordedRequest>,
     pub(super) token_requests: Vec<RecordedRequest>,
     pub(super) api_failures: VecDeque<u16>,
+    /// Answers every API call with this status once `api_failures` is empty.
+    pub(super) api_failing: Option<u16>,
     pub(super) token_failures: VecDeque<u16>,
     pub(super) token_lifetime: Duration,
     pub(super) tokens: HashMap<String, Instant>,
@@ -106,6 +113,7 @@ impl Memory {
             requests: Vec::new(),
             token_requests: Vec::new(),
             api_failures: VecDeque::new(),
+            api_failing: None,
             token_failures: VecDeque::new(),
             token_lifetime,
             tokens: HashMap::new(),
