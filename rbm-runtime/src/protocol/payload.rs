@@ -117,7 +117,7 @@ impl Payload {
                 // Not the serde message itself: it quotes the offending value,
                 // which may be a phone number, and this reason is logged.
                 let reason = format!(
-                    "a field has the wrong type (line {}, column {})",
+                    "its fields do not parse (at line {}, column {})",
                     typed.line(),
                     typed.column()
                 );

@@ -37,11 +37,15 @@ impl Identity {
         }
         if let Some(event_id) = payload.event_id() {
             keys.push(DedupeKey::of(&["event", agent, event_id]));
-            name.get_or_insert_with(|| format!("event/{agent}/{event_id}"));
+            if name.is_none() {
+                name = Some(format!("event/{agent}/{event_id}"));
+            }
         }
         if let Some(pubsub) = delivery.pubsub_message_id.as_deref() {
             keys.push(DedupeKey::of(&["pubsub", webhook_path, pubsub]));
-            name.get_or_insert_with(|| format!("pubsub/{webhook_path}/{pubsub}"));
+            if name.is_none() {
+                name = Some(format!("pubsub/{webhook_path}/{pubsub}"));
+            }
         }
         Self {
             keys,

@@ -9,7 +9,7 @@ use warp::reply::Response;
 
 use crate::agent::RouteInfo;
 use crate::mask::MaskedPhone;
-use crate::protocol::PayloadKind;
+use crate::protocol::Payload;
 
 /// How a request ended.
 #[derive(Debug)]
@@ -116,9 +116,8 @@ impl Outcome {
 /// What is known about a delivery by the time it ends, for its log line.
 #[derive(Debug, Default)]
 pub(crate) struct DeliveryFacts<'a> {
-    pub(crate) kind: Option<PayloadKind>,
-    pub(crate) agent_id: Option<String>,
-    pub(crate) phone_number: Option<String>,
+    /// The authentic payload, once decoded (kind, agent, sender).
+    pub(crate) payload: Option<Payload>,
     pub(crate) route: Option<&'static RouteInfo>,
     pub(crate) path: &'a str,
 }
@@ -126,10 +125,11 @@ pub(crate) struct DeliveryFacts<'a> {
 /// Writes the one log line of a request.
 pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) {
     let latency_us = latency.as_micros() as u64;
-    let kind = facts.kind.map_or("-", PayloadKind::as_str);
-    let agent = facts.agent_id.as_deref().unwrap_or("-");
+    let payload = facts.payload.as_ref();
+    let kind = payload.map_or("-", |p| p.kind().as_str());
+    let agent = payload.and_then(Payload::agent_id).unwrap_or("-");
     let route = facts.route.map_or("-", |r| r.name);
-    let sender = facts.phone_number.as_deref().map(MaskedPhone);
+    let sender = payload.and_then(Payload::phone_number).map(MaskedPhone);
     let status = outcome.status().as_u16();
     let outcome_label = outcome.label();
     let path = facts.path;

@@ -213,27 +213,38 @@ impl Pipeline {
             Ok(payload) => payload,
             Err(error) => return Outcome::Unhandleable(format!("payload is not JSON: {error}")),
         };
-        facts.kind = Some(payload.kind());
-        facts.agent_id = payload.agent_id().map(str::to_owned);
-        facts.phone_number = payload.phone_number().map(str::to_owned);
         if let Payload::Unknown(unknown) = &payload {
             tracing::warn!(
                 reason = unknown.reason.as_str(),
                 "authentic payload of an unknown kind"
             );
         }
-        let Some(agent) = webhook.agent_for(&payload).cloned() else {
-            return Outcome::Unhandleable(format!(
-                "no agent for agentId {:?} on this partner webhook",
-                payload.agent_id().unwrap_or("")
-            ));
-        };
         let delivery = Delivery {
             payload,
             pubsub_message_id: envelope.message_id.as_deref().map(str::to_owned),
             publish_time: envelope.publish_time.as_deref().map(str::to_owned),
         };
-        let identity = Identity::of(&delivery, &webhook.path);
+        let outcome = match webhook.agent_for(&delivery.payload) {
+            Some(agent) => self.handle_once(webhook, agent, &delivery, facts).await,
+            None => Outcome::Unhandleable(format!(
+                "no agent for agentId {:?} on this partner webhook",
+                delivery.payload.agent_id().unwrap_or("")
+            )),
+        };
+        // The log line reads the kind, sender and agent from it.
+        facts.payload = Some(delivery.payload);
+        outcome
+    }
+
+    /// Claims the delivery, waits for its sender's turn, runs the agent.
+    async fn handle_once(
+        &self,
+        webhook: &Webhook,
+        agent: &Arc<dyn DynAgent>,
+        delivery: &Delivery,
+        facts: &mut DeliveryFacts<'_>,
+    ) -> Outcome {
+        let identity = Identity::of(delivery, &webhook.path);
         match self.claim(&identity.keys).await {
             Claim::Fresh => {}
             Claim::Done => return Outcome::Duplicate,
@@ -241,7 +252,7 @@ impl Pipeline {
         }
         let claim = ClaimGuard {
             store: Arc::clone(&self.store),
-            keys: identity.keys.clone(),
+            keys: identity.keys,
             claim_ended: Arc::clone(&self.claim_ended),
             ended: false,
         };
@@ -253,13 +264,13 @@ impl Pipeline {
             identity.name,
             delivery.payload.phone_number().map(str::to_owned),
             delivery.payload.agent_id().map(str::to_owned),
-            user_message_id(&delivery),
+            user_message_id(delivery),
         );
         // A panic fails this delivery only. If Google hangs up mid-way, this
         // future is dropped: the claim guard releases the claim so the
         // redelivery is handled again, with the same reply ids, so nothing
         // already sent is sent twice.
-        let handled = AssertUnwindSafe(handle(agent.as_ref(), &delivery, &context))
+        let handled = AssertUnwindSafe(handle(agent.as_ref(), delivery, &context))
             .catch_unwind()
             .await;
         facts.route = context.route();
