@@ -1,7 +1,11 @@
-//! The README's "Testing a bot" example, compiled and run as written.
+//! The README's "Testing a bot" example: a test of `examples/pizza.rs`,
+//! compiled and run as written. The README shows this file between the two
+//! marker comments, exactly; `the_readme_shows_this_test` checks that.
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../examples/pizza.rs"]
+#![allow(dead_code, unreachable_pub)]
+
+// README: from here
+#[path = "../examples/pizza.rs"] // the bot under test: examples/pizza.rs
 mod pizza;
 
 use pizza::Pizza;
@@ -15,4 +19,20 @@ async fn greets_and_shows_the_menu() {
     bot.tap(&replies[0].suggestions[0])
         .await
         .expect_text("Which size?");
+}
+// README: to here
+
+#[test]
+fn the_readme_shows_this_test() {
+    let source = include_str!("testing_readme.rs");
+    let from = "// README: from here\n";
+    let to = "// README: to here\n";
+    let start = source.find(from).expect("the start marker") + from.len();
+    let end = source.find(to).expect("the end marker");
+    let shown = format!("```rust,ignore\n{}```\n", &source[start..end]);
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&shown),
+        "README.md's \"Testing a bot\" must show, as it is:\n{shown}"
+    );
 }

@@ -34,6 +34,14 @@ pub(crate) enum CliError {
         /// The last lines it wrote.
         output: Vec<String>,
     },
+    /// A signal ended the tool (the bot it started was stopped first).
+    #[error("stopped by {signal}; the bot was stopped too")]
+    Stopped {
+        /// The signal's name.
+        signal: &'static str,
+        /// The exit code: 128 + the signal's number.
+        code: u8,
+    },
     /// A delivery could not reach the bot.
     #[error(transparent)]
     Transport(#[from] TransportError),
@@ -48,10 +56,12 @@ pub(crate) enum CliError {
 }
 
 impl CliError {
-    /// The process exit code: 2 for usage errors, 1 for the rest.
+    /// The process exit code: 2 for usage errors, 128 + the signal's number
+    /// when a signal stopped the tool, 1 for the rest.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => 2,
+            Self::Stopped { code, .. } => *code,
             _ => 1,
         }
     }

@@ -1,5 +1,6 @@
 //! The bot as a child process: started with the environment that points it
-//! at this tool, its output kept for error messages, stopped on exit.
+//! at this tool, its output kept for error messages, stopped on every exit
+//! path (an orderly [`BotProcess::stop`], or a kill when dropped).
 
 use std::collections::VecDeque;
 use std::process::Stdio;
@@ -15,11 +16,17 @@ use crate::error::CliError;
 const KEPT_LINES: usize = 30;
 /// How long the bot gets to stop after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
+/// How often a stopping process group is checked for members left.
+const STOP_POLL: Duration = Duration::from_millis(20);
 
-/// A running bot.
+/// A running bot, in its own process group (unix). Dropped without
+/// [`stop`](Self::stop) (an early return, a panic), the whole group is killed.
 pub(crate) struct BotProcess {
     child: Child,
+    /// Its process id, which is also its process group's id (unix).
+    pid: Option<u32>,
     output: Arc<Mutex<VecDeque<String>>>,
+    stopped: bool,
 }
 
 impl BotProcess {
@@ -56,12 +63,18 @@ impl BotProcess {
         if let Some(stderr) = child.stderr.take() {
             tokio::spawn(keep_lines(stderr, Arc::clone(&output), echo));
         }
-        Ok(Self { child, output })
+        let pid = child.id();
+        Ok(Self {
+            child,
+            pid,
+            output,
+            stopped: false,
+        })
     }
 
     /// Its process id.
     pub(crate) fn id(&self) -> Option<u32> {
-        self.child.id()
+        self.pid
     }
 
     /// The last lines it wrote.
@@ -85,31 +98,58 @@ impl BotProcess {
         }
     }
 
-    /// Stops it: SIGTERM to its process group, then SIGKILL after a grace period.
+    /// Stops it: SIGTERM to its process group, then SIGKILL to what is
+    /// left of the group after a grace period. The group is signalled even
+    /// when the started command already exited (`cargo run` killed, say):
+    /// the bot it started may still be running.
     pub(crate) async fn stop(mut self) {
-        if self.child.try_wait().ok().flatten().is_some() {
+        self.stopped = true;
+        #[cfg(unix)]
+        if let Some(pid) = self.pid {
+            if signal_group("-TERM", pid) {
+                let deadline = tokio::time::Instant::now() + STOP_GRACE;
+                loop {
+                    // Reaps the leader, so that it does not count as alive.
+                    let _ = self.child.try_wait();
+                    if !signal_group("-0", pid) || tokio::time::Instant::now() >= deadline {
+                        break;
+                    }
+                    tokio::time::sleep(STOP_POLL).await;
+                }
+                signal_group("-KILL", pid);
+            }
+        }
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        if self.stopped {
             return;
         }
         #[cfg(unix)]
-        if let Some(pid) = self.child.id() {
-            // std has no signal API and unsafe code is forbidden: `kill` it is.
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", "--", &format!("-{pid}")])
-                .stderr(Stdio::null())
-                .status();
-            if tokio::time::timeout(STOP_GRACE, self.child.wait())
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .stderr(Stdio::null())
-                .status();
+        if let Some(pid) = self.pid {
+            signal_group("-KILL", pid);
         }
-        let _ = self.child.kill().await;
+        // `kill_on_drop` kills the direct child where there are no groups.
     }
+}
+
+/// Sends `signal` (`-TERM`, `-KILL`, `-0` to probe) to the process group
+/// `pgid`; `true` when the group exists. std has no signal API and unsafe
+/// code is forbidden: `kill` it is.
+#[cfg(unix)]
+fn signal_group(signal: &str, pgid: u32) -> bool {
+    std::process::Command::new("kill")
+        .args([signal, "--", &format!("-{pgid}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 async fn keep_lines(

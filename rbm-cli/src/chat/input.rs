@@ -27,12 +27,14 @@ pub(crate) enum Input {
 pub(crate) const HELP: &str = "\
 Type a message and press Enter to send it. Other things you can do:
   N                      tap the button or suggestion numbered N
+  \\TEXT                  send TEXT as typed: \\3 sends the text 3, \\/help the text /help
   /location LAT LON      share a location, e.g. /location 60.17 24.94
   /file URL [MIME]       send a file (MIME defaults from the URL's extension)
   /event KIND            send an event: read, delivered, typing, subscribe, unsubscribe
+                         (read and delivered name the bot's last message)
   /help                  show this help
   /quit                  stop the bot and leave (also Ctrl-D)
-Start a message with // to send a text that begins with /.";
+Starting a message with // also sends a text that begins with /.";
 
 /// Understands one line; `Err` says what is wrong with a command.
 pub(crate) fn parse(line: &str) -> Result<Input, String> {
@@ -40,6 +42,12 @@ pub(crate) fn parse(line: &str) -> Result<Input, String> {
     let trimmed = line.trim();
     if trimmed.is_empty() {
         return Ok(Input::Nothing);
+    }
+    if let Some(text) = line.trim_start().strip_prefix('\\') {
+        if text.is_empty() {
+            return Ok(Input::Nothing);
+        }
+        return Ok(Input::Text(text.to_owned()));
     }
     if let Some(text) = trimmed.strip_prefix("//") {
         return Ok(Input::Text(format!("/{text}")));
@@ -120,6 +128,9 @@ mod tests {
         );
         assert_eq!(parse(" 2 "), Ok(Input::Tap(2)));
         assert_eq!(parse("//slash"), Ok(Input::Text("/slash".into())));
+        assert_eq!(parse("\\3"), Ok(Input::Text("3".into())));
+        assert_eq!(parse(" \\/help\n"), Ok(Input::Text("/help".into())));
+        assert_eq!(parse("\\\\x"), Ok(Input::Text("\\x".into())));
         assert_eq!(
             parse("/location 60.17 -24.94"),
             Ok(Input::Location(60.17, -24.94))

@@ -6,14 +6,16 @@ mod bot_process;
 mod input;
 mod key_dir;
 mod render;
+mod signals;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
+use rbm_runtime::protocol::UserEventType;
 use rbm_runtime::testing::fake_api::FakeRbmApi;
-use rbm_runtime::testing::{Chip, HeaderName, HttpBot, PushBuilder, StatusCode, read_sent};
+use rbm_runtime::testing::{Chip, Google, HeaderName, HttpBot, PushBuilder, StatusCode, read_sent};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 use crate::cli::ChatArgs;
@@ -21,6 +23,7 @@ use crate::error::CliError;
 use bot_process::BotProcess;
 use input::Input;
 use key_dir::KeyDir;
+use signals::{Signals, Stop};
 
 /// What to do when no bot is named.
 const NO_BOT: &str = "rbm chat needs the command that starts your bot, after `--`:
@@ -32,8 +35,16 @@ or the URL and client token of a bot that is already running:
 /// How often readiness is probed while the bot starts.
 const READY_POLL: Duration = Duration::from_millis(25);
 
-/// Runs the chat until `/quit`, end of input or Ctrl-C.
+/// Runs the chat until `/quit`, end of input or Ctrl-C. A bot it started is
+/// stopped on every way out: those, errors, SIGTERM and SIGHUP, and Ctrl-C
+/// while the bot is still starting.
 pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
+    if !args.path.starts_with('/') {
+        return Err(CliError::Usage(format!(
+            "--path {:?} must start with / (e.g. --path /webhook)",
+            args.path
+        )));
+    }
     if args.url.is_some() && !args.command.is_empty() {
         return Err(CliError::Usage(
             "give either --url (a running bot) or a command after `--` (a bot to start), not both"
@@ -43,6 +54,9 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
     if args.url.is_none() && args.command.is_empty() {
         return Err(CliError::Usage(NO_BOT.into()));
     }
+    // Watched before the bot exists, so no signal can end this tool between
+    // the bot's start and the chat (the bot builds, say) and leave it running.
+    let mut signals = Signals::watch().map_err(CliError::io("watching for Ctrl-C and SIGTERM"))?;
     let api = Arc::new(
         FakeRbmApi::start()
             .await
@@ -67,9 +81,8 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
         if let Some(port) = port {
             env.push(("PORT", port.to_string()));
             env.push(("BIND", "127.0.0.1".to_owned()));
-            if args.path != "/" {
-                env.push(("RBM_WEBHOOK_PATH", args.path.clone()));
-            }
+            // Always: a value left in the user's environment must not win.
+            env.push(("RBM_WEBHOOK_PATH", args.path.clone()));
         }
         env
     };
@@ -92,6 +105,8 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
             )
         }
     };
+    // From here on a started bot is stopped on every path: explicitly below,
+    // or by `BotProcess`'s drop on an early return or a panic.
     let bot = HttpBot::new(&url, &token)?
         .sender(&args.phone)
         .agent_id(&args.agent_id)
@@ -101,14 +116,23 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
         bot,
         api,
         process,
+        started: false,
         buttons: Vec::new(),
         last_agent_message: None,
         cursor: 0,
     };
-    let result = chat.start(&args).await;
-    let result = match result {
-        Ok(()) => chat.converse().await,
-        Err(error) => Err(error),
+    let result = tokio::select! {
+        result = chat.session(&args) => result,
+        stop = signals.recv() => {
+            println!();
+            // Ctrl-C in the chat is a way to leave; any other signal, or one
+            // while the bot starts, ends the tool with the signal's code.
+            if stop == Stop::Interrupt && chat.started {
+                Ok(())
+            } else {
+                Err(CliError::Stopped { signal: stop.name(), code: stop.exit_code() })
+            }
+        }
     };
     if let Some(process) = chat.process.take() {
         process.stop().await;
@@ -122,6 +146,8 @@ struct Chat {
     bot: HttpBot,
     api: Arc<FakeRbmApi>,
     process: Option<BotProcess>,
+    /// Whether the chat began (the bot answered, the person was greeted).
+    started: bool,
     /// The numbered buttons of the bot's last turn.
     buttons: Vec<Chip>,
     last_agent_message: Option<String>,
@@ -130,6 +156,13 @@ struct Chat {
 }
 
 impl Chat {
+    /// The whole session: waits for the bot, then converses.
+    async fn session(&mut self, args: &ChatArgs) -> Result<(), CliError> {
+        self.start(args).await?;
+        self.started = true;
+        self.converse().await
+    }
+
     /// Waits for a started bot to answer, then greets the person.
     async fn start(&mut self, args: &ChatArgs) -> Result<(), CliError> {
         if let Some(process) = &mut self.process {
@@ -150,7 +183,7 @@ impl Chat {
         Ok(())
     }
 
-    /// Reads lines until `/quit`, end of input, Ctrl-C or the bot's exit.
+    /// Reads lines until `/quit`, end of input or the bot's exit.
     async fn converse(&mut self) -> Result<(), CliError> {
         let echo_input = !std::io::stdin().is_terminal();
         let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -160,7 +193,6 @@ impl Chat {
             let line = loop {
                 tokio::select! {
                     line = lines.next_line() => break line.map_err(CliError::io("reading stdin"))?,
-                    _ = tokio::signal::ctrl_c() => break None,
                     _ = tick.tick() => {
                         if let Some(error) = self.process.as_mut().and_then(BotProcess::exited) {
                             println!();
@@ -211,13 +243,7 @@ impl Chat {
             }
             Input::Location(lat, lon) => google.location(lat, lon),
             Input::File(url, mime) => google.file(url, mime),
-            Input::Event(event) => {
-                let builder = google.user_event(event);
-                match &self.last_agent_message {
-                    Some(id) => builder.message_id(id),
-                    None => builder,
-                }
-            }
+            Input::Event(event) => event_push(&google, event, self.last_agent_message.as_deref()),
         };
         self.deliver(builder).await
     }
@@ -261,6 +287,21 @@ impl Chat {
         }
         self.buttons = rendered.buttons;
         self.last_agent_message = messages.last().map(|m| m.message_id.clone());
+    }
+}
+
+/// A user event as the protocol has it: only DELIVERED and READ name an
+/// agent message (the bot's last one, as [`rbm_runtime::testing::Bot::event`] does).
+fn event_push(
+    google: &Google,
+    event: UserEventType,
+    last_agent_message: Option<&str>,
+) -> PushBuilder {
+    let names_a_message = matches!(event, UserEventType::Delivered | UserEventType::Read);
+    let builder = google.user_event(event);
+    match last_agent_message {
+        Some(id) if names_a_message => builder.message_id(id),
+        _ => builder,
     }
 }
 
@@ -315,4 +356,31 @@ fn free_port() -> std::io::Result<u16> {
 /// A client token for this session, like the console's (16 capitals).
 fn random_token() -> String {
     (0..16).map(|_| fastrand::uppercase()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_delivered_and_read_name_the_last_agent_message() {
+        let google = Google::new("token");
+        let message_id = |event: UserEventType, last: Option<&str>| {
+            let payload = event_push(&google, event, last).build().payload_json();
+            payload
+                .get("messageId")
+                .and_then(|id| id.as_str())
+                .map(str::to_owned)
+        };
+        for event in [UserEventType::Delivered, UserEventType::Read] {
+            assert_eq!(message_id(event, Some("m-1")).as_deref(), Some("m-1"));
+        }
+        for event in [
+            UserEventType::IsTyping,
+            UserEventType::Subscribe,
+            UserEventType::Unsubscribe,
+        ] {
+            assert_eq!(message_id(event.clone(), Some("m-1")), None, "{event:?}");
+        }
+    }
 }

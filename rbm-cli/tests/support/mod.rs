@@ -13,7 +13,15 @@ pub(crate) fn rbm() -> Command {
 
 /// Runs `rbm args…` with `stdin` as its input, to completion.
 pub(crate) fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = rbm()
+    run_with(args, stdin, |_| {})
+}
+
+/// Like [`run`], with the command set up further by `configure` first
+/// (environment, working directory).
+pub(crate) fn run_with(args: &[&str], stdin: &str, configure: impl FnOnce(&mut Command)) -> Output {
+    let mut command = rbm();
+    configure(&mut command);
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -31,19 +39,35 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The workspace's root directory.
+pub(crate) fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+}
+
+/// The target directory this test was built in.
+pub(crate) fn target_dir() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_rbm"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("a target directory")
+}
+
+/// The cargo running the tests.
+pub(crate) fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
 /// Builds the root package's example `name` (a no-op when up to date) into
 /// the target directory of this test, and returns its path.
 pub(crate) fn example(name: &str) -> PathBuf {
     let rbm = Path::new(env!("CARGO_BIN_EXE_rbm"));
     let profile_dir = rbm.parent().expect("a profile directory");
-    let target_dir = profile_dir.parent().expect("a target directory");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut build = Command::new(cargo);
+    let target_dir = target_dir();
+    let mut build = Command::new(cargo());
     build
-        .current_dir(workspace)
+        .current_dir(workspace())
         .args([
             "build",
             "--quiet",

@@ -1,9 +1,24 @@
 //! A [`ReplySender`] that keeps everything it is given, for in-process tests.
 
 use std::collections::{HashSet, VecDeque};
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
+
+tokio::task_local! {
+    /// The delivery whose handling is being polled: a [`TestBot`](super::TestBot)
+    /// runs the pipeline for one delivery inside [`during_delivery`], and the
+    /// pipeline handles a delivery inside its request's future, so every
+    /// send made for that delivery carries its tag.
+    static DELIVERY: u64;
+}
+
+/// Runs `future` (the pipeline handling one delivery) with what it sends
+/// tagged `tag`.
+pub(crate) async fn during_delivery<F: Future>(tag: u64, future: F) -> F::Output {
+    DELIVERY.scope(tag, future).await
+}
 
 /// Records agent messages and events instead of sending them. Like the RBM
 /// API, it ignores a message or event whose id it has already accepted (so
@@ -18,6 +33,10 @@ pub struct CapturingSender {
 struct Record {
     messages: Vec<OutgoingMessage>,
     events: Vec<OutgoingEvent>,
+    /// The delivery each message was sent for (see [`during_delivery`]).
+    message_tags: Vec<Option<u64>>,
+    /// The delivery each event was sent for.
+    event_tags: Vec<Option<u64>>,
     seen_ids: HashSet<String>,
     failures: VecDeque<SendError>,
 }
@@ -51,6 +70,30 @@ impl CapturingSender {
         (record.messages.len(), record.events.len())
     }
 
+    /// The messages and events sent for the delivery tagged `tag`, among
+    /// those accepted after the counts `since` (from [`counts`](Self::counts)).
+    pub(crate) fn sent_for(
+        &self,
+        tag: u64,
+        since: (usize, usize),
+    ) -> (Vec<OutgoingMessage>, Vec<OutgoingEvent>) {
+        fn tagged<T: Clone>(items: &[T], tags: &[Option<u64>], from: usize, tag: u64) -> Vec<T> {
+            let items = items.get(from..).unwrap_or_default();
+            let tags = tags.get(from..).unwrap_or_default();
+            items
+                .iter()
+                .zip(tags)
+                .filter(|(_, t)| **t == Some(tag))
+                .map(|(item, _)| item.clone())
+                .collect()
+        }
+        let record = self.record();
+        (
+            tagged(&record.messages, &record.message_tags, since.0, tag),
+            tagged(&record.events, &record.event_tags, since.1, tag),
+        )
+    }
+
     /// Fails the next send (message or event) with `error`; calls queue up.
     pub fn fail_next(&self, error: SendError) {
         self.record().failures.push_back(error);
@@ -81,13 +124,24 @@ impl ReplySender for CapturingSender {
         // An invalid reply would be refused by the real client before sending.
         let result = match message.reply.validate() {
             Err(error) => Err(SendError::Invalid(error.to_string())),
-            Ok(()) => self.accept(&message.message_id, message, |r, m| r.messages.push(m)),
+            Ok(()) => self.accept(&message.message_id, message, |r, m| {
+                r.messages.push(m);
+                r.message_tags.push(current_delivery());
+            }),
         };
         Box::pin(std::future::ready(result))
     }
 
     fn send_event<'a>(&'a self, event: &'a OutgoingEvent) -> SendFuture<'a> {
-        let result = self.accept(&event.event_id, event, |r, e| r.events.push(e));
+        let result = self.accept(&event.event_id, event, |r, e| {
+            r.events.push(e);
+            r.event_tags.push(current_delivery());
+        });
         Box::pin(std::future::ready(result))
     }
+}
+
+/// The tag of the delivery being handled, if a [`TestBot`](super::TestBot) runs it.
+fn current_delivery() -> Option<u64> {
+    DELIVERY.try_with(|tag| *tag).ok()
 }

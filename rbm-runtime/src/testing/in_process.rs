@@ -1,8 +1,10 @@
 //! [`TestBot`]: an agent driven through the real request pipeline in this
 //! process, with no socket, no credentials and its replies captured.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::bot::{Bot, Transport, TransportError};
-use super::capture::CapturingSender;
+use super::capture::{self, CapturingSender};
 use super::push::{Google, SignedPush};
 use super::replies::Replies;
 use super::sent::{AgentMessage, SentEvent};
@@ -16,6 +18,13 @@ pub const TEST_CLIENT_TOKEN: &str = "rbm-test-client-token";
 /// An agent in this process, driven through [`WebhookHandler`]: signature
 /// checks, duplicate suppression, per-sender order, dispatch and the reply
 /// rules all run as in production.
+///
+/// The [`Replies`] of a delivery are exactly what the pipeline sent while
+/// handling that delivery (each send is tagged with the delivery being
+/// handled), so one `TestBot` may take several deliveries at once, from one
+/// user or many: a copy that waited for another copy and was found to be a
+/// duplicate shows no reply, and a message that waited in its user's line
+/// shows only its own replies.
 ///
 /// ```
 /// # async fn run() {
@@ -52,21 +61,19 @@ impl InProcess {
     }
 }
 
+/// Tags deliveries, so that what was sent for each can be told apart.
+static NEXT_DELIVERY: AtomicU64 = AtomicU64::new(0);
+
 impl Transport for InProcess {
     async fn deliver(&self, push: &SignedPush) -> Result<Replies, TransportError> {
-        let (messages_before, events_before) = self.captured.counts();
-        let response = self.handler.handle(push.request(&self.path)).await;
+        let tag = NEXT_DELIVERY.fetch_add(1, Ordering::Relaxed);
+        let since = self.captured.counts();
+        let response =
+            capture::during_delivery(tag, self.handler.handle(push.request(&self.path))).await;
         // The pipeline sends replies before it answers: all are recorded now.
-        let messages = self.captured.messages()[messages_before..]
-            .iter()
-            .filter(|m| m.phone_number == push.sender())
-            .map(AgentMessage::from_outgoing)
-            .collect();
-        let events = self.captured.events()[events_before..]
-            .iter()
-            .filter(|e| e.phone_number == push.sender())
-            .map(SentEvent::from_outgoing)
-            .collect();
+        let (messages, events) = self.captured.sent_for(tag, since);
+        let messages = messages.iter().map(AgentMessage::from_outgoing).collect();
+        let events = events.iter().map(SentEvent::from_outgoing).collect();
         Ok(Replies::new(response.status(), messages, events))
     }
 }
