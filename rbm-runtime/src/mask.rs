@@ -5,13 +5,21 @@ use std::fmt;
 /// Displays a phone number with all but its last 4 characters masked.
 pub(crate) struct MaskedPhone<'a>(pub &'a str);
 
-impl fmt::Display for MaskedPhone<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl MaskedPhone<'_> {
+    /// Appends the masked number to `out` (no formatting machinery).
+    pub(crate) fn push_to(&self, out: &mut String) {
         let chars = self.0.chars().count();
         let keep = chars.min(4).min(chars.saturating_sub(2));
-        f.write_str("***")?;
-        let tail: String = self.0.chars().skip(chars - keep).collect();
-        f.write_str(&tail)
+        out.push_str("***");
+        out.extend(self.0.chars().skip(chars - keep));
+    }
+}
+
+impl fmt::Display for MaskedPhone<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut masked = String::with_capacity(7);
+        self.push_to(&mut masked);
+        f.write_str(&masked)
     }
 }
 
