@@ -11,7 +11,9 @@ use std::time::Duration;
 use rbm_runtime::api::RetryPolicy;
 use rbm_runtime::testing::Google;
 use rbm_runtime::testing::fake_api::FakeRbmApi;
-use rbm_runtime::{Agent, Context, Delivery, HandlerResult, Reply, Server, WebhookHandler};
+use rbm_runtime::{
+    Agent, Context, Delivery, HandlerResult, RbmApiClient, Reply, Server, WebhookHandler,
+};
 
 const TOKEN: &str = "DELIVERYRULES123";
 
@@ -24,10 +26,9 @@ impl Agent for TwoReplies {
     }
 }
 
-async fn setup() -> (FakeRbmApi, WebhookHandler) {
-    let fake = FakeRbmApi::start().await.expect("fake RBM API starts");
-    let client = fake
-        .client_builder()
+/// A client of `fake` that gives up after two quick tries.
+fn client_of(fake: &FakeRbmApi) -> RbmApiClient {
+    fake.client_builder()
         .expect("client builder")
         .retry(RetryPolicy::new(
             2,
@@ -35,7 +36,12 @@ async fn setup() -> (FakeRbmApi, WebhookHandler) {
             Duration::from_millis(5),
         ))
         .build()
-        .expect("client");
+        .expect("client")
+}
+
+async fn setup() -> (FakeRbmApi, WebhookHandler) {
+    let fake = FakeRbmApi::start().await.expect("fake RBM API starts");
+    let client = client_of(&fake);
     let handler = Server::builder()
         .webhook("/", TOKEN, TwoReplies)
         .reply_sender(client)
@@ -113,16 +119,7 @@ impl Agent for OneThenTwo {
 #[tokio::test]
 async fn a_reply_accepted_before_a_failure_is_never_sent_twice() {
     let fake = Arc::new(FakeRbmApi::start().await.expect("fake RBM API starts"));
-    let client = fake
-        .client_builder()
-        .expect("client builder")
-        .retry(RetryPolicy::new(
-            2,
-            Duration::from_millis(1),
-            Duration::from_millis(5),
-        ))
-        .build()
-        .expect("client");
+    let client = client_of(&fake);
     let scripted = Arc::new(AtomicBool::new(false));
     let between = {
         let (fake, scripted) = (Arc::clone(&fake), Arc::clone(&scripted));
