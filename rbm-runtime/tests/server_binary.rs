@@ -286,7 +286,7 @@ async fn the_binary_serves_logs_masked_deliveries_and_exits_0_on_sigterm() {
     let handled = support::push_as(&url, TOKEN, &data, &pubsub_id()).await;
     assert_eq!(handled.status().as_u16(), 200);
     // The support module's default token is not this binary's.
-    assert_eq!(push(&url, &data, &pubsub_id()).await.status().as_u16(), 401);
+    assert_eq!(support::status(push(&url, &data, &pubsub_id())).await, 401);
 
     let (status, lines) = running.terminate();
     let log = lines.join("\n");

@@ -12,7 +12,7 @@ use rbm_runtime::protocol::PayloadKind;
 
 use support::{
     AGENT, Action, End, PHONE, Recorder, Spelling, TOKEN, TestServer, envelope, kinds, post,
-    pubsub_id, push, text_message, text_of, user_event, within,
+    pubsub_id, push, status, text_message, text_of, user_event, within,
 };
 
 #[tokio::test]
@@ -109,14 +109,14 @@ async fn a_failing_handler_gets_500_and_the_redelivery_is_handled_again() {
     let server = TestServer::start(agent).await;
     let data = text_message(PHONE, "MxFails", "hello");
     let id = pubsub_id();
-    assert_eq!(push(&server.url, &data, &id).await.status().as_u16(), 500);
+    assert_eq!(status(push(&server.url, &data, &id)).await, 500);
     assert!(server.sender.messages().is_empty());
     // Google redelivers with the same Pub/Sub id: handled again, this time fine.
-    assert_eq!(push(&server.url, &data, &id).await.status().as_u16(), 200);
+    assert_eq!(status(push(&server.url, &data, &id)).await, 200);
     assert_eq!(server.agent.calls(), 2);
     assert_eq!(server.agent.finished(), 1);
     // And now it is done: a third copy is a duplicate.
-    assert_eq!(push(&server.url, &data, &id).await.status().as_u16(), 200);
+    assert_eq!(status(push(&server.url, &data, &id)).await, 200);
     assert_eq!(server.agent.calls(), 2);
     // Only the try that succeeded sent its reply.
     assert_eq!(server.sender.messages().len(), 1);
@@ -129,25 +129,13 @@ async fn a_panicking_handler_gets_500_the_server_keeps_serving_and_the_redeliver
     let server = TestServer::start(agent).await;
     let data = text_message(PHONE, "MxPanics", "hello");
     let id = pubsub_id();
-    assert_eq!(push(&server.url, &data, &id).await.status().as_u16(), 500);
+    assert_eq!(status(push(&server.url, &data, &id)).await, 500);
     // Another delivery, while the first one is still owed: the server serves.
     let other = text_message("+15556667777", "MxOther", "hi");
-    assert_eq!(
-        push(&server.url, &other, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        500
-    );
-    assert_eq!(
-        push(&server.url, &other, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(push(&server.url, &other, &pubsub_id())).await, 500);
+    assert_eq!(status(push(&server.url, &other, &pubsub_id())).await, 200);
     // The redelivery of the first.
-    assert_eq!(push(&server.url, &data, &id).await.status().as_u16(), 200);
+    assert_eq!(status(push(&server.url, &data, &id)).await, 200);
     assert_eq!(server.agent.calls(), 4);
     assert_eq!(server.agent.finished(), 2);
 }
@@ -177,17 +165,11 @@ async fn the_same_pubsub_id_is_a_duplicate_in_either_spelling() {
 
     // The Pub/Sub id alone identifies a delivery, whatever it carries.
     let unknown = br#"{"foo":"bar"}"#;
-    assert_eq!(push(&server.url, unknown, &id).await.status().as_u16(), 200);
+    assert_eq!(status(push(&server.url, unknown, &id)).await, 200);
     assert_eq!(server.agent.calls(), 1);
     let fresh = pubsub_id();
-    assert_eq!(
-        push(&server.url, unknown, &fresh).await.status().as_u16(),
-        200
-    );
-    assert_eq!(
-        push(&server.url, unknown, &fresh).await.status().as_u16(),
-        200
-    );
+    assert_eq!(status(push(&server.url, unknown, &fresh)).await, 200);
+    assert_eq!(status(push(&server.url, unknown, &fresh)).await, 200);
     assert_eq!(server.agent.calls(), 2);
 }
 
@@ -195,30 +177,12 @@ async fn the_same_pubsub_id_is_a_duplicate_in_either_spelling() {
 async fn the_same_sender_and_message_id_under_another_pubsub_id_is_a_duplicate() {
     let server = TestServer::start(Recorder::new("agent")).await;
     let data = text_message(PHONE, "MxDupMessage", "hello");
-    assert_eq!(
-        push(&server.url, &data, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
-    assert_eq!(
-        push(&server.url, &data, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(push(&server.url, &data, &pubsub_id())).await, 200);
+    assert_eq!(status(push(&server.url, &data, &pubsub_id())).await, 200);
     assert_eq!(server.agent.calls(), 1);
     // The same message id from another sender is another message.
     let other = text_message("+15556667777", "MxDupMessage", "hello");
-    assert_eq!(
-        push(&server.url, &other, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(push(&server.url, &other, &pubsub_id())).await, 200);
     assert_eq!(server.agent.calls(), 2);
 }
 
@@ -226,29 +190,11 @@ async fn the_same_sender_and_message_id_under_another_pubsub_id_is_a_duplicate()
 async fn the_same_event_id_under_another_pubsub_id_is_a_duplicate() {
     let server = TestServer::start(Recorder::new("agent")).await;
     let data = user_event(PHONE, "EvDup", "IS_TYPING");
-    assert_eq!(
-        push(&server.url, &data, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
-    assert_eq!(
-        push(&server.url, &data, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(push(&server.url, &data, &pubsub_id())).await, 200);
+    assert_eq!(status(push(&server.url, &data, &pubsub_id())).await, 200);
     assert_eq!(server.agent.calls(), 1);
     let next = user_event(PHONE, "EvDupNext", "IS_TYPING");
-    assert_eq!(
-        push(&server.url, &next, &pubsub_id())
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(push(&server.url, &next, &pubsub_id())).await, 200);
     assert_eq!(server.agent.calls(), 2);
 }
 
@@ -261,7 +207,7 @@ async fn concurrent_copies_of_one_delivery_are_handled_exactly_once_and_all_ackn
     let id = pubsub_id();
     let copies = (0..COPIES).map(|_| {
         let (url, data, id) = (server.url.clone(), data.clone(), id.clone());
-        tokio::spawn(async move { push(&url, &data, &id).await.status().as_u16() })
+        tokio::spawn(async move { status(push(&url, &data, &id)).await })
     });
     let statuses: Vec<u16> = within(join_all(copies))
         .await
@@ -283,7 +229,7 @@ async fn copy_while_the_first_ends(end: End, message_id: &str) {
     let id = pubsub_id();
     let send = || {
         let (url, data, id) = (server.url.clone(), data.clone(), id.clone());
-        tokio::spawn(async move { push(&url, &data, &id).await.status().as_u16() })
+        tokio::spawn(async move { status(push(&url, &data, &id)).await })
     };
     let first = send();
     server.agent.wait_for_calls(1).await;
@@ -319,7 +265,7 @@ async fn one_senders_deliveries_are_handled_one_at_a_time() {
         } else {
             user_event(PHONE, &format!("EvOrder{i}"), "READ")
         };
-        tokio::spawn(async move { push(&url, &data, &pubsub_id()).await.status().as_u16() })
+        tokio::spawn(async move { status(push(&url, &data, &pubsub_id())).await })
     });
     let statuses: Vec<u16> = within(join_all(requests))
         .await
@@ -341,7 +287,7 @@ async fn different_senders_are_handled_in_parallel() {
         .map(|phone| {
             let url = server.url.clone();
             let data = text_message(phone, "MxParallel", "hello");
-            tokio::spawn(async move { push(&url, &data, &pubsub_id()).await.status().as_u16() })
+            tokio::spawn(async move { status(push(&url, &data, &pubsub_id())).await })
         })
         .collect();
     // Every sender's handler starts while the others are still held.

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use support::{
     Action, PHONE, Recorder, Spelling, TOKEN, TestServer, envelope, handshake, post, pubsub_id,
-    push, text_message, user_event,
+    push, status, text_message, user_event,
 };
 
 /// Everything the subscriber writes, shared with the test.
@@ -68,21 +68,9 @@ fn a_delivery_is_logged_once_with_kind_outcome_latency_and_a_masked_sender() {
         agent.script([Action::OK, Action::fail()]);
         let server = TestServer::start(agent).await;
         let message = text_message(PHONE, "MxLogged", "Hello, world!");
-        assert_eq!(
-            push(&server.url, &message, &pubsub_id())
-                .await
-                .status()
-                .as_u16(),
-            200
-        );
+        assert_eq!(status(push(&server.url, &message, &pubsub_id())).await, 200);
         let event = user_event(PHONE, "EvLogged", "READ");
-        assert_eq!(
-            push(&server.url, &event, &pubsub_id())
-                .await
-                .status()
-                .as_u16(),
-            500
-        );
+        assert_eq!(status(push(&server.url, &event, &pubsub_id())).await, 500);
         server.server.shutdown().await;
     });
     let deliveries: Vec<&str> = log.lines().filter(|l| l.contains("delivery")).collect();
@@ -128,32 +116,14 @@ fn the_client_token_is_never_logged() {
         let server = TestServer::start(Recorder::new("agent")).await;
         // A handshake carries the token; forged pushes are signed with it
         // over other bytes; a good push is signed with it.
-        assert_eq!(
-            handshake(&server.url, TOKEN, "s").await.status().as_u16(),
-            200
-        );
+        assert_eq!(status(handshake(&server.url, TOKEN, "s")).await, 200);
         let almost = format!("{TOKEN}X");
-        assert_eq!(
-            handshake(&server.url, &almost, "s").await.status().as_u16(),
-            400
-        );
+        assert_eq!(status(handshake(&server.url, &almost, "s")).await, 400);
         let data = text_message(PHONE, "MxToken", "hi");
         let body = envelope(&data, &pubsub_id(), Spelling::Both);
         let forged = rbm_runtime::sign(TOKEN, b"other bytes");
-        assert_eq!(
-            post(&server.url, body, Some(&forged))
-                .await
-                .status()
-                .as_u16(),
-            401
-        );
-        assert_eq!(
-            push(&server.url, &data, &pubsub_id())
-                .await
-                .status()
-                .as_u16(),
-            200
-        );
+        assert_eq!(status(post(&server.url, body, Some(&forged))).await, 401);
+        assert_eq!(status(push(&server.url, &data, &pubsub_id())).await, 200);
         server.server.shutdown().await;
     });
     assert!(

@@ -8,10 +8,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use warp::http;
 
+use super::claim::Claims;
 use super::config::{ServerConfig, check_path};
 use super::listener::{self, ListenerLimits};
 use super::pipeline::{Pipeline, RequestHead};
@@ -272,12 +273,11 @@ impl ServerBuilder {
             .collect();
         let pipeline = Arc::new(Pipeline {
             webhooks,
-            store,
+            claims: Claims::new(store),
             sender,
             sequencer: Arc::new(Sequencer::default()),
             body_limit: config.body_limit,
             body_timeout: config.body_timeout,
-            claim_ended: Arc::new(Notify::new()),
             replies_to_log,
         });
         Ok((pipeline, config))

@@ -1,6 +1,7 @@
 //! The webhook server: hosts one or more webhooks on a warp + tokio server.
 
 mod builder;
+mod claim;
 mod config;
 mod identity;
 mod listener;

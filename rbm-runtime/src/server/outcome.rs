@@ -87,6 +87,25 @@ impl Outcome {
         }
     }
 
+    /// How loud its log line is: problems warn, routine deliveries inform,
+    /// requests that are not deliveries at all are debug.
+    fn level(&self) -> Level {
+        match self {
+            Self::Handled | Self::Duplicate | Self::HandshakeAccepted(_) => Level::INFO,
+            Self::Unhandleable(_)
+            | Self::Undeliverable(_)
+            | Self::Failed(_)
+            | Self::BadRequest(_)
+            | Self::Unauthorized(_)
+            | Self::Panicked
+            | Self::StillInFlight
+            | Self::HandshakeRefused => Level::WARN,
+            Self::NotFound | Self::MethodNotAllowed | Self::TooLarge | Self::BodyTimeout => {
+                Level::DEBUG
+            }
+        }
+    }
+
     /// The HTTP response: empty body except the handshake's secret.
     pub(crate) fn into_response(self) -> Response {
         let status = self.status();
@@ -124,36 +143,61 @@ pub(crate) struct DeliveryFacts<'a> {
 
 /// Writes the one log line of a request.
 pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) {
-    let latency_us = latency.as_micros() as u64;
+    // Tracing needs each level spelled out at its call site.
+    macro_rules! at_level {
+        ($level:expr, $what:ident) => {
+            match $level {
+                Level::INFO => $what!(Level::INFO),
+                Level::WARN => $what!(Level::WARN),
+                _ => $what!(Level::DEBUG),
+            }
+        };
+    }
+    macro_rules! enabled {
+        ($level:expr) => {
+            tracing::enabled!(target: "rbm::delivery", $level)
+        };
+    }
+    let level = outcome.level();
+    // Nothing is assembled for a line nobody reads (e.g. `RUST_LOG=warn`).
+    if !at_level!(level, enabled) {
+        return;
+    }
+    let line = line(outcome, facts, latency);
+    macro_rules! emit {
+        ($level:expr) => {
+            tracing::event!(target: "rbm::delivery", $level, "{line}")
+        };
+    }
+    at_level!(level, emit)
+}
+
+/// The one line of a request. It is assembled by hand and handed to tracing
+/// as one message: formatting ten fields through `fmt` costs several times
+/// more, on every request.
+fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> String {
     let payload = facts.payload.as_ref();
     let kind = payload.map_or("-", |p| p.kind().as_str());
     let agent = payload.and_then(Payload::agent_id).unwrap_or("-");
     let route = facts.route.map_or("-", |r| r.name);
-    let sender = payload.and_then(Payload::phone_number).map(MaskedPhone);
-    let status = outcome.status().as_u16();
-    let outcome_label = outcome.label();
-    let path = facts.path;
-    // One shape of line for every outcome; only the level varies. The line
-    // is assembled by hand and handed to tracing as one message: formatting
-    // ten fields through `fmt` costs several times more, on every request.
     let mut line = String::with_capacity(192);
     line.push_str("delivery path=");
-    line.push_str(path);
+    line.push_str(facts.path);
     for (key, value) in [(" kind=", kind), (" agent=", agent), (" route=", route)] {
         line.push_str(key);
         line.push_str(value);
     }
     line.push_str(" sender=");
-    match &sender {
-        Some(masked) => masked.push_to(&mut line),
+    match payload.and_then(Payload::phone_number) {
+        Some(phone) => MaskedPhone(phone).push_to(&mut line),
         None => line.push('-'),
     }
     line.push_str(" outcome=");
-    line.push_str(outcome_label);
+    line.push_str(outcome.label());
     line.push_str(" status=");
-    line.push_str(itoa::Buffer::new().format(status));
+    line.push_str(itoa::Buffer::new().format(outcome.status().as_u16()));
     line.push_str(" latency_us=");
-    line.push_str(itoa::Buffer::new().format(latency_us));
+    line.push_str(itoa::Buffer::new().format(latency.as_micros() as u64));
     let reason: Option<&dyn std::fmt::Display> = match outcome {
         Outcome::Unhandleable(reason)
         | Outcome::Undeliverable(reason)
@@ -166,24 +210,5 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
         use std::fmt::Write as _;
         let _ = write!(line, " reason={reason}");
     }
-    macro_rules! line {
-        ($level:expr) => {
-            tracing::event!(target: "rbm::delivery", $level, "{line}")
-        };
-    }
-    match outcome {
-        Outcome::Handled | Outcome::Duplicate | Outcome::HandshakeAccepted(_) => line!(Level::INFO),
-        Outcome::Unhandleable(_)
-        | Outcome::Undeliverable(_)
-        | Outcome::Failed(_)
-        | Outcome::BadRequest(_)
-        | Outcome::Unauthorized(_)
-        | Outcome::Panicked
-        | Outcome::StillInFlight
-        | Outcome::HandshakeRefused => line!(Level::WARN),
-        Outcome::NotFound
-        | Outcome::MethodNotAllowed
-        | Outcome::TooLarge
-        | Outcome::BodyTimeout => line!(Level::DEBUG),
-    }
+    line
 }

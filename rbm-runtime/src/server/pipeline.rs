@@ -7,24 +7,19 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures_util::{FutureExt, Stream, StreamExt};
-use tokio::sync::Notify;
 use warp::http::{HeaderMap, HeaderValue, Method, header};
 use warp::reply::Response;
 
+use super::claim::Claims;
 use super::identity::Identity;
 use super::outcome::{self, DeliveryFacts, Outcome};
 use super::sequencer::Sequencer;
 use super::webhook::Webhook;
 use crate::agent::{Delivery, DynAgent, HandlerError};
 use crate::context::Context;
-use crate::dedupe::{Claim, DedupeKey, DuplicateStore};
+use crate::dedupe::Claim;
 use crate::protocol::{Incoming, Payload, PushEnvelope};
 use crate::sender::ReplySender;
-
-/// How long a copy of a delivery waits for another copy being handled.
-const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
-/// How often that wait re-checks a store that cannot notify (a shared one).
-const IN_FLIGHT_POLL: Duration = Duration::from_millis(100);
 
 /// What the pipeline needs of a request's head.
 pub(crate) struct RequestHead {
@@ -53,13 +48,11 @@ pub(crate) const SIGNATURE_HEADER: &str = "x-goog-signature";
 /// Everything the requests of one server share.
 pub(crate) struct Pipeline {
     pub(crate) webhooks: Vec<Webhook>,
-    pub(crate) store: Arc<dyn DuplicateStore>,
+    pub(crate) claims: Arc<Claims>,
     pub(crate) sender: Arc<dyn ReplySender>,
     pub(crate) sequencer: Arc<Sequencer>,
     pub(crate) body_limit: usize,
     pub(crate) body_timeout: Duration,
-    /// Woken whenever a claim ends, so waiting copies re-check at once.
-    pub(crate) claim_ended: Arc<Notify>,
     /// No reply sender was configured: replies go to the log.
     pub(crate) replies_to_log: bool,
 }
@@ -245,16 +238,10 @@ impl Pipeline {
         facts: &mut DeliveryFacts<'_>,
     ) -> Outcome {
         let identity = Identity::of(delivery, &webhook.path);
-        match self.claim(&identity.keys).await {
-            Claim::Fresh => {}
-            Claim::Done => return Outcome::Duplicate,
-            Claim::InFlight => return Outcome::StillInFlight,
-        }
-        let claim = ClaimGuard {
-            store: Arc::clone(&self.store),
-            keys: identity.keys,
-            claim_ended: Arc::clone(&self.claim_ended),
-            ended: false,
+        let claim = match self.claims.claim(identity.keys).await {
+            Ok(claim) => claim,
+            Err(Claim::InFlight) => return Outcome::StillInFlight,
+            Err(_) => return Outcome::Duplicate,
         };
         // Waiting in line happens in the request, so arrival order is the
         // order of the line.
@@ -284,23 +271,6 @@ impl Pipeline {
         drop(turn);
         outcome
     }
-
-    /// Claims the keys; a copy in flight is waited for, so that when it
-    /// fails this copy is handled and when it succeeds this one is a duplicate.
-    async fn claim(&self, keys: &[DedupeKey]) -> Claim {
-        let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
-        loop {
-            let ended = self.claim_ended.notified();
-            tokio::pin!(ended);
-            ended.as_mut().enable();
-            let claim = self.store.claim(keys).await;
-            if claim != Claim::InFlight || tokio::time::Instant::now() >= deadline {
-                return claim;
-            }
-            let wake = (tokio::time::Instant::now() + IN_FLIGHT_POLL).min(deadline);
-            let _ = tokio::time::timeout_at(wake, ended).await;
-        }
-    }
 }
 
 /// Runs the agent on a delivery and sends what it returns. An automatic
@@ -326,39 +296,5 @@ fn user_message_id(delivery: &Delivery) -> Option<String> {
     match &delivery.payload {
         Payload::Message(message) => message.message_id.clone(),
         _ => None,
-    }
-}
-
-/// Ends a claim exactly once: when handling ends, or when the request is
-/// dropped half-way (then the claim is released for the redelivery).
-struct ClaimGuard {
-    store: Arc<dyn DuplicateStore>,
-    keys: Vec<DedupeKey>,
-    claim_ended: Arc<Notify>,
-    ended: bool,
-}
-
-impl ClaimGuard {
-    async fn end(mut self, handled: bool) {
-        self.ended = true;
-        self.store.finish(&self.keys, handled).await;
-        self.claim_ended.notify_waiters();
-    }
-}
-
-impl Drop for ClaimGuard {
-    fn drop(&mut self) {
-        if self.ended {
-            return;
-        }
-        let (store, keys, claim_ended) = (
-            Arc::clone(&self.store),
-            std::mem::take(&mut self.keys),
-            Arc::clone(&self.claim_ended),
-        );
-        tokio::spawn(async move {
-            store.finish(&keys, false).await;
-            claim_ended.notify_waiters();
-        });
     }
 }

@@ -186,6 +186,11 @@ pub async fn handshake(url: &str, token: &str, secret: &str) -> reqwest::Respons
     post(url, body, None).await
 }
 
+/// The status of a request's response (for the many checks that need only it).
+pub async fn status(response: impl Future<Output = reqwest::Response>) -> u16 {
+    response.await.status().as_u16()
+}
+
 /// The status and body of a response.
 pub async fn status_and_body(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
