@@ -28,7 +28,7 @@ pub(crate) async fn run(args: SendArgs) -> Result<bool, CliError> {
     Ok(accepted)
 }
 
-/// What a status means to Google (rbm-protocol.md §5).
+/// What a status means to Google (docs/protocol.md#acknowledgement-retries-and-duplicates).
 fn meaning(status: StatusCode) -> String {
     let why = match status.as_u16() {
         401 => "the signature was refused: is --token the webhook's client token?",

@@ -1,8 +1,9 @@
-//! Every JSON example of rbm-protocol.md parses and classifies as documented.
+//! Every JSON example of docs/protocol.md parses and classifies as documented.
 //!
-//! Sections: the handshake (§2), the push envelope (§3), the signature and
-//! its test vector (§3), and each payload kind with the §4 classification
-//! order. Pretty-printed payloads get the same treatment as compact ones.
+//! Sections: the handshake (#the-verification-handshake), the push envelope
+//! (#the-push-envelope), the signature and its test vector (#the-signature),
+//! and each payload kind with the classification order (#payload-kinds).
+//! Pretty-printed payloads get the same treatment as compact ones.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,7 +15,7 @@ use rbm_runtime::protocol::{
 use rbm_runtime::{SignatureError, SignatureVerifier, sign};
 use serde_json::{Value, json};
 
-/// The §3 test vector.
+/// The test vector of docs/protocol.md#test-vector.
 const TOKEN: &str = "SJENCPGJESMGUFPY";
 const VECTOR_DATA: &str = r#"{"senderPhoneNumber":"+12223334444","messageId":"MxAbCdEf0123456789","sendTime":"2018-12-31T15:01:23.045123456Z","text":"Hello, world!","agentId":"my-agent_abc123_agent@rbm.goog"}"#;
 const VECTOR_SIGNATURE: &str =
@@ -94,7 +95,7 @@ fn b64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
-// -------------------------------------------------------------- §2 handshake
+// ------------------------------------------------------------ the handshake
 
 #[test]
 fn handshake_example_parses() {
@@ -172,7 +173,7 @@ fn non_json_bodies_are_refused() {
     }
 }
 
-// ---------------------------------------------------------- §3 push envelope
+// ------------------------------------------------------- the push envelope
 
 fn doc_envelope(data: &str) -> String {
     format!(
@@ -304,7 +305,7 @@ fn envelope_without_data_is_refused_without_panicking() {
     assert!(Incoming::parse(br#"{"message":"e30="}"#).is_err());
 }
 
-// ------------------------------------------------------- §3 the signature
+// ----------------------------------------------------------- the signature
 
 #[test]
 fn test_vector_signs_and_verifies() {
@@ -412,7 +413,7 @@ fn attributes_are_not_signed() {
     }
 }
 
-// ------------------------------------------------------ §4 user messages
+// --------------------------------------------------------- user messages
 
 #[test]
 fn text_message() {
@@ -686,7 +687,7 @@ fn sender_without_content_or_content_without_sender_is_unknown() {
     unknown(r#"{"phoneNumber":"+1","text":"hello"}"#);
 }
 
-// --------------------------------------------------------- §4 user events
+// ----------------------------------------------------------- user events
 
 #[test]
 fn delivered_and_read_events_carry_our_message_id() {
@@ -759,7 +760,7 @@ fn unsubscribe_sends_both_a_text_and_an_event() {
     assert_eq!(event.event_type, UserEventType::Unsubscribe);
 }
 
-// -------------------------------------------------------- §4 server events
+// --------------------------------------------------------- server events
 
 #[test]
 fn ttl_server_events() {
@@ -796,7 +797,7 @@ fn ttl_server_events() {
     );
 }
 
-// --------------------------------------------------- §4 agent launch events
+// --------------------------------------------------- agent launch events
 
 fn launch_json(old: &str, new: &str) -> String {
     json!({"eventId": "LaunchEv1", "agentId": "a@rbm.goog", "botDisplayName": "My Bot",
@@ -891,7 +892,7 @@ fn launch_event_through_an_envelope() {
     assert_eq!(e.new_launch_state, None);
 }
 
-// ------------------------------------------------ §4 classification order
+// ------------------------------------------------ classification order
 
 #[test]
 fn classification_order_of_the_table() {
@@ -967,7 +968,7 @@ fn user_event_with_text_keeps_the_event_fields() {
     assert_eq!(e.message_id.as_deref(), Some("m"));
 }
 
-// ------------------------------------------------------ §4 unknown payloads
+// ------------------------------------------------------ unknown payloads
 
 #[test]
 fn unknown_payloads_keep_the_raw_json_and_a_reason() {

@@ -1,6 +1,7 @@
 //! Property tests of the wire types: nothing an attacker (or a future Google)
 //! sends makes parsing, decoding, classification or verification panic; the
-//! §4 table decides the kind; signatures verify exactly the signed bytes.
+//! classification table of docs/protocol.md#payload-kinds decides the kind;
+//! signatures verify exactly the signed bytes.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -270,7 +271,7 @@ enum Slot {
     Anything(Value),
 }
 
-/// The fields the §4 table looks at: the three sender/type fields, then the contents.
+/// The fields the classification table looks at: the three sender/type fields, then the contents.
 const DISCRIMINATORS: &[&str] = &[
     "senderPhoneNumber",
     "phoneNumber",
@@ -334,7 +335,8 @@ fn payload_like(random_types: bool) -> impl Strategy<Value = (Value, bool)> {
     })
 }
 
-/// The §4 table, evaluated directly on the JSON (`null` counts as absent).
+/// The classification table (docs/protocol.md#payload-kinds), evaluated
+/// directly on the JSON (`null` counts as absent).
 fn table_kind(v: &Value, attribute_type: Option<&str>) -> PayloadKind {
     let has = |k: &str| v.get(k).is_some_and(|x| !x.is_null());
     let contents = ["text", "userFile", "location", "suggestionResponse"]
@@ -361,7 +363,7 @@ fn extras() -> impl Strategy<Value = Map<String, Value>> {
         .prop_map(|m| m.into_iter().collect())
 }
 
-/// Classifies `value` and checks the kind against the §4 table, and the
+/// Classifies `value` and checks the kind against the classification table, and the
 /// accessors against the JSON.
 fn check_against_table(
     value: &Value,
@@ -510,7 +512,7 @@ proptest! {
     }
 }
 
-// ------------------------------------------------------ the §4 table decides
+// --------------------------------------------------------- the table decides
 
 proptest! {
     #[test]

@@ -3,7 +3,7 @@
 //! The request body is either a verification [`Handshake`] or a Pub/Sub push
 //! [`PushEnvelope`]; both are recognised by [`Incoming::parse`] in one borrowed
 //! pass. The decoded `message.data` of a push is classified into a [`Payload`]
-//! by [`Payload::classify`], following the table of rbm-protocol.md §4.
+//! by [`Payload::classify`], following the table in docs/protocol.md#payload-kinds.
 
 mod catch_all;
 mod event;

@@ -1,4 +1,5 @@
-//! Classifying the decoded `message.data` into one payload kind (§4).
+//! Classifying the decoded `message.data` into one payload kind
+//! (docs/protocol.md#payload-kinds).
 
 use serde::Deserialize;
 
