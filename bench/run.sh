@@ -94,13 +94,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin/signed_payload" --token "$TOKEN" --count "$count" --senders "$senders" >"$work/deliveries.tsv"
-export RBM_BENCH_DELIVERIES=$work/deliveries.tsv
+# The warm-up and the sanity check post other deliveries than the measured
+# run (ids numbered after them), so the measured run does not start with
+# duplicates of what they posted.
+"$bin/signed_payload" --token "$TOKEN" --count "$count" --senders "$senders" >"$work/measured.tsv"
+"$bin/signed_payload" --token "$TOKEN" --count "$count" --senders "$senders" --first "$count" \
+  >"$work/warmup.tsv"
 
 server_env=(PORT="$port" BIND=127.0.0.1 RBM_CLIENT_TOKEN="$TOKEN" RUST_LOG="$log")
 if ((api)); then
   # The fake prints the environment a bot needs to reach it.
-  PORT=$((port + 1)) RBM_FAKE_KEY_FILE=$work/key.json RUST_LOG=warn \
+  PORT=$((port + 1)) RBM_FAKE_KEY_FILE=$work/key.json RUST_LOG=info \
     "$bin/fake_rbm_api" >"$work/api.out" 2>"$work/api.log" &
   api_pid=$!
   for _ in $(seq 100); do
@@ -136,7 +140,7 @@ start_server() {
 # One signed delivery must be acknowledged before anything is measured.
 check_delivery() {
   local signature body status
-  IFS=$'\t' read -r signature body <"$RBM_BENCH_DELIVERIES"
+  IFS=$'\t' read -r signature body < <(tail -1 "$work/warmup.tsv")
   status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
     -H "X-Goog-Signature: $signature" --data-binary "$body" "$url")
   [[ $status == 200 ]] || die "a signed delivery got $status, not 200: $(tail -3 "$work/server.log")"
@@ -146,9 +150,9 @@ peak_rss_kb() {
   awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo 0
 }
 
-wrk_run() {  # DURATION OUTPUT
-  "${wrk_pin[@]}" wrk -t1 -c"$connections" -d"$1" --latency -s "$ROOT/bench/deliveries.lua" "$url" >"$2" 2>&1 \
-    || die "wrk failed: $(tail -3 "$2")"
+wrk_run() {  # DELIVERIES DURATION OUTPUT
+  RBM_BENCH_DELIVERIES=$1 "${wrk_pin[@]}" wrk -t1 -c"$connections" -d"$2" --latency -s "$ROOT/bench/deliveries.lua" "$url" >"$3" 2>&1 \
+    || die "wrk failed: $(tail -3 "$3")"
 }
 
 echo "bench: agent=$agent count=$count senders=$senders RUST_LOG=$log api=$api" \
@@ -158,8 +162,8 @@ echo "bench: agent=$agent count=$count senders=$senders RUST_LOG=$log api=$api" 
 for ((run = 1; run <= runs; run++)); do
   start_server
   check_delivery
-  [[ $warmup == 0 || $warmup == 0s ]] || wrk_run "$warmup" "$work/warmup.txt"
-  wrk_run "$duration" "$work/wrk.txt"
+  [[ $warmup == 0 || $warmup == 0s ]] || wrk_run "$work/warmup.tsv" "$warmup" "$work/warmup.txt"
+  wrk_run "$work/measured.tsv" "$duration" "$work/wrk.txt"
   rss=$(peak_rss_kb)
   stop "$server_pid"
   server_pid=''
@@ -172,10 +176,15 @@ for ((run = 1; run <= runs; run++)); do
     >>"$work/results"
   IFS=$'\t' read -r rps p50 p99 mb < <(tail -1 "$work/results")
   echo "run $run: req/s=$rps p50=${p50}ms p99=${p99}ms peak_rss=${mb}MB non2xx=${r[non2xx]} socket_errors=${r[socket_errors]}"
+  # The server's own count of each outcome (its log lines, when --log lets them through).
+  outcomes=$({ grep -o ' outcome=[a-z_]*' "$work/server.log" || true; } | sort | uniq -c \
+    | awk '{ sub(/^outcome=/, "", $2); printf " %s=%d", $2, $1 }')
+  [[ -z $outcomes ]] || echo "  server outcomes (warm-up and checks included):$outcomes"
   if ((r[non2xx] > 0 || r[socket_errors] > 0)); then
     echo "bench: warning: some requests failed; the server's last lines:" >&2
     tail -3 "$work/server.log" >&2
   fi
+  : >"$work/server.log"
 done
 
 median() {  # COLUMN: the median of that column of the results
@@ -184,4 +193,13 @@ median() {  # COLUMN: the median of that column of the results
 }
 if ((runs > 1)); then
   echo "median of $runs: req/s=$(median 1) p50=$(median 2)ms p99=$(median 3)ms peak_rss=$(median 4)MB"
+fi
+
+if ((api)); then
+  # The fake's own count of what it answered, logged when it stops.
+  stop "$api_pid"
+  api_pid=''
+  # It logs to stdout, in colour: strip the escapes.
+  stats=$(sed 's/\x1b\[[0-9;]*m//g' "$work/api.out" | grep -o 'fake RBM API stopping.*' || true)
+  [[ -z $stats ]] || echo "fake RBM API:${stats#fake RBM API stopping}"
 fi

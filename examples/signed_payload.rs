@@ -9,11 +9,14 @@
 //! and the compact JSON envelope. The output is the same for the same
 //! arguments (ids and times are numbered, not random), so runs compare.
 //! Options: `--token T` (required), `--count N` deliveries (default 1), each
-//! with its own Pub/Sub and message ids; `--senders S` distinct users they
-//! come from, round-robin (default 1000); `--text X` (default `hello`).
+//! with its own Pub/Sub and message ids; `--first I` the number of the first
+//! one (default 0), so that two sets of deliveries share no id; `--senders S`
+//! distinct users they come from, round-robin (default 1000); `--text X`
+//! (default `hello`).
 
 use std::error::Error;
 use std::io::{BufWriter, Write};
+use std::process::ExitCode;
 
 use rbm_runtime::testing::Google;
 
@@ -21,6 +24,7 @@ use rbm_runtime::testing::Google;
 struct Options {
     token: String,
     count: u32,
+    first: u32,
     senders: u32,
     text: String,
 }
@@ -30,11 +34,26 @@ struct Options {
 const SEND_TIME: &str = "2026-01-05T10:00:00.123456Z";
 const PUBLISH_TIME: &str = "2026-01-05T10:00:00.2Z";
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("signed_payload: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes the deliveries the command line asks for to stdout.
+fn run() -> Result<(), Box<dyn Error>> {
     let options = parse(std::env::args().skip(1))?;
     let google = Google::new(options.token);
     let mut out = BufWriter::new(std::io::stdout().lock());
-    for index in 0..options.count {
+    let last = options
+        .first
+        .checked_add(options.count)
+        .ok_or("--first plus --count is too large")?;
+    for index in options.first..last {
         let user = index % options.senders;
         let push = google
             .text(options.text.as_str())
@@ -58,8 +77,9 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// accepted.
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, Box<dyn Error>> {
     const USAGE: &str =
-        "usage: signed_payload --token TOKEN [--count N] [--senders N] [--text TEXT]";
-    let (mut token, mut count, mut senders, mut text) = (None, 1, 1000, "hello".to_owned());
+        "usage: signed_payload --token TOKEN [--count N] [--first I] [--senders N] [--text TEXT]";
+    let (mut token, mut count, mut first, mut senders) = (None, 1, 0, 1000);
+    let mut text = "hello".to_owned();
     while let Some(name) = args.next() {
         let value = args
             .next()
@@ -67,6 +87,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, Box<dyn Erro
         match name.as_str() {
             "--token" => token = Some(value),
             "--count" => count = positive(&name, &value)?,
+            "--first" => {
+                first = value
+                    .parse()
+                    .map_err(|_| format!("--first takes a whole number, not {value:?}"))?;
+            }
             "--senders" => senders = positive(&name, &value)?,
             "--text" => text = value,
             _ => return Err(format!("unknown option {name}\n{USAGE}").into()),
@@ -76,6 +101,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, Box<dyn Erro
     Ok(Options {
         token,
         count,
+        first,
         senders,
         text,
     })
