@@ -109,7 +109,7 @@ if ((api)); then
   api_pid=$!
   for _ in $(seq 100); do
     grep -q '^export RBM_API_BASE_URL=' "$work/api.out" 2>/dev/null && break
-    kill -0 "$api_pid" 2>/dev/null || die "the fake RBM API stopped: $(tail -3 "$work/api.log")"
+    kill -0 "$api_pid" 2>/dev/null || die "the fake RBM API stopped: $(tail -3 "$work/api.out" "$work/api.log")"
     sleep 0.1
   done
   while read -r _ assignment; do
