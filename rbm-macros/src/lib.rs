@@ -3,6 +3,7 @@
 //! [`macro@rbm_agent`].
 
 mod agent;
+mod exports;
 
 use proc_macro::TokenStream;
 

@@ -9,6 +9,10 @@ use super::Options;
 use super::dispatch::{dispatch, pieces};
 use super::model::{Matcher, Postback};
 use super::parse::Agent;
+use crate::exports::{
+    AGENT, COMPILE_REGEX, CONTEXT, DELIVERY, FUTURE, HANDLED, HANDLER_RESULT, LAZY_LOCK,
+    OTHER_RETURN_KIND, PIECE, REGEX, RETRYABLE_RESULT_KIND, ROUTE_INFO, UNHANDLED,
+};
 
 /// Everything `#[rbm_agent]` emits besides the user's impl. Only the routes
 /// with `keep[i]` are dispatched (the others had errors, already reported).
@@ -32,7 +36,7 @@ pub(crate) fn expand(
         // `line!()` spanned on the method's name gives the method's line.
         let line = quote_spanned!(handler.ident.span()=> ::core::line!());
         quote! {
-            ::rbm_runtime::__private::RouteInfo {
+            #ROUTE_INFO {
                 name: #name,
                 pattern: #pattern,
                 doc: #doc,
@@ -50,19 +54,15 @@ pub(crate) fn expand(
         } => {
             let name = format_ident!("__RBM_REGEX_{i}");
             quote! {
-                static #name: ::rbm_runtime::__private::LazyLock<
-                    ::core::option::Option<::rbm_runtime::__private::Regex>,
-                > =
-                    ::rbm_runtime::__private::LazyLock::new(|| {
-                        ::rbm_runtime::__private::compile_regex(#source, #ignore_case)
-                    });
+                static #name: #LAZY_LOCK<::core::option::Option<#REGEX>> =
+                    #LAZY_LOCK::new(|| #COMPILE_REGEX(#source, #ignore_case));
             }
         }
         Matcher::Postback(Postback::Template(template)) => {
             let name = format_ident!("__RBM_TEMPLATE_{i}");
             let pieces = pieces(template);
             quote! {
-                static #name: &[::rbm_runtime::__private::Piece] = #pieces;
+                static #name: &[#PIECE] = #pieces;
             }
         }
         _ => TokenStream::new(),
@@ -79,26 +79,43 @@ pub(crate) fn expand(
     let self_ty = &item.self_ty;
     quote! {
         const _: () = {
-            static __RBM_ROUTES: [::rbm_runtime::__private::RouteInfo; #count] = [#(#infos),*];
+            // The two ways a handler's return value is finished (see `finish`
+            // in `call.rs`): method lookup picks one by the value's type.
+            #[allow(unused_imports)]
+            use #RETRYABLE_RESULT_KIND as _;
+            #[allow(unused_imports)]
+            use #OTHER_RETURN_KIND as _;
+
+            static __RBM_ROUTES: [#ROUTE_INFO; #count] = [#(#infos),*];
             #(#statics)*
 
             #[automatically_derived]
-            impl #impl_generics ::rbm_runtime::__private::Agent for #self_ty #where_clause {
-                #[allow(unused_variables, unused_labels, unreachable_code, clippy::all)]
+            impl #impl_generics #AGENT for #self_ty #where_clause {
                 fn handle<'__rbm>(
                     &'__rbm self,
-                    __rbm_delivery: &'__rbm ::rbm_runtime::__private::Delivery,
-                    __rbm_ctx: &'__rbm ::rbm_runtime::__private::Context,
-                ) -> impl ::rbm_runtime::__private::Future<
-                    Output = ::rbm_runtime::__private::HandlerResult,
-                > + ::core::marker::Send + '__rbm {
+                    __rbm_delivery: &'__rbm #DELIVERY,
+                    __rbm_ctx: &'__rbm #CONTEXT,
+                ) -> impl #FUTURE<Output = #HANDLER_RESULT> + ::core::marker::Send + '__rbm {
                     async move {
-                        #body
-                        ::rbm_runtime::__private::unhandled()
+                        <Self as #AGENT>::dispatch(self, __rbm_delivery, __rbm_ctx)
+                            .await
+                            .result
                     }
                 }
 
-                fn routes(&self) -> &'static [::rbm_runtime::__private::RouteInfo] {
+                #[allow(unused_variables, unused_labels, unreachable_code, clippy::all)]
+                fn dispatch<'__rbm>(
+                    &'__rbm self,
+                    __rbm_delivery: &'__rbm #DELIVERY,
+                    __rbm_ctx: &'__rbm #CONTEXT,
+                ) -> impl #FUTURE<Output = #HANDLED> + ::core::marker::Send + '__rbm {
+                    async move {
+                        #body
+                        #UNHANDLED()
+                    }
+                }
+
+                fn routes(&self) -> &'static [#ROUTE_INFO] {
                     &__RBM_ROUTES
                 }
 

@@ -3,6 +3,8 @@
 use proc_macro2::{Span, TokenStream};
 use syn::{Ident, Type};
 
+use crate::exports::{self, Export};
+
 /// One annotated handler method.
 pub(crate) struct Handler {
     /// The method's name.
@@ -109,20 +111,20 @@ pub(crate) enum Mime {
 }
 
 impl Matcher {
-    /// The parameter trait of the route kind, in `rbm_runtime::__private`.
-    pub(crate) fn param_trait(&self) -> &'static str {
+    /// The parameter trait of the route kind.
+    pub(crate) fn param_trait(&self) -> Export {
         match self {
-            Self::Text { .. } => "TextParam",
-            Self::Command { .. } | Self::Prefix { .. } => "PrefixParam",
-            Self::Regex { .. } => "RegexParam",
-            Self::Postback(_) => "PostbackParam",
-            Self::Location => "LocationParam",
-            Self::File(_) => "FileParam",
-            Self::Fallback => "MessageParam",
-            Self::UserEvent(_) => "UserEventParam",
-            Self::ServerEvent(_) => "ServerEventParam",
-            Self::LaunchEvent(_) => "LaunchEventParam",
-            Self::Unknown => "UnknownParam",
+            Self::Text { .. } => exports::TEXT_PARAM,
+            Self::Command { .. } | Self::Prefix { .. } => exports::PREFIX_PARAM,
+            Self::Regex { .. } => exports::REGEX_PARAM,
+            Self::Postback(_) => exports::POSTBACK_PARAM,
+            Self::Location => exports::LOCATION_PARAM,
+            Self::File(_) => exports::FILE_PARAM,
+            Self::Fallback => exports::MESSAGE_PARAM,
+            Self::UserEvent(_) => exports::USER_EVENT_PARAM,
+            Self::ServerEvent(_) => exports::SERVER_EVENT_PARAM,
+            Self::LaunchEvent(_) => exports::LAUNCH_EVENT_PARAM,
+            Self::Unknown => exports::UNKNOWN_PARAM,
         }
     }
 
