@@ -14,6 +14,7 @@ mod parse;
 mod regex;
 mod suggest;
 mod template;
+mod types;
 mod validate;
 
 use proc_macro2::TokenStream;

@@ -3,12 +3,10 @@
 
 use std::collections::HashMap;
 
-use quote::ToTokens;
-
 use super::errors::Errors;
 use super::model::{Handler, Matcher, Mime, Piece, Postback, Route};
 use super::parse::Agent;
-use super::template;
+use super::{template, types};
 
 /// Records every problem; returns which routes are sound enough to dispatch.
 pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Vec<bool> {
@@ -72,9 +70,11 @@ fn duplicate(agent: &Agent, first: &Route, again: &Route, errors: &mut Errors) {
     }
 }
 
-/// The type of the parameter taking each segment of a template, as written
-/// (`T` for `Option<T>`), in order; `None` for a segment that takes any
-/// text: a `String` parameter, or an ignored `{_name}`.
+/// The type of the parameter taking each segment of a template, in the
+/// canonical spelling of [`types::canonical`] (`T` for `Option<T>`), in
+/// order; `None` for a segment that takes any text: a `String` parameter,
+/// or an ignored `{_name}`. A `type` alias is compared as written (a macro
+/// cannot resolve it), so an alias of `String` is not seen to take any text.
 fn segment_types(pieces: &[Piece], handler: &Handler) -> Vec<Option<String>> {
     pieces
         .iter()
@@ -88,12 +88,7 @@ fn segment_types(pieces: &[Piece], handler: &Handler) -> Vec<Option<String>> {
                 .iter()
                 .find(|p| p.name.as_deref() == Some(name))?;
             let ty = param.option_of.as_ref().unwrap_or(&param.ty);
-            let ty = ty.to_token_stream().to_string();
-            (!matches!(
-                ty.as_str(),
-                "String" | "std :: string :: String" | ":: std :: string :: String"
-            ))
-            .then_some(ty)
+            (!types::is_string(ty)).then(|| types::canonical(ty))
         })
         .collect()
 }
