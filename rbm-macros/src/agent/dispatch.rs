@@ -5,8 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::call::route_block;
-use super::model::{Matcher, Mime, Piece, Postback};
-use super::parse::Agent;
+use super::model::{Handler, Matcher, Mime, Piece, Postback, Route};
 use super::template;
 use crate::exports::{
     INPUT, LAUNCH_STATE, MATCH_TEMPLATE, MESSAGE_CONTENT, MIME_ESSENCE, MIME_TOP_LEVEL, PAYLOAD,
@@ -14,13 +13,13 @@ use crate::exports::{
 };
 
 /// The routes to dispatch: `(index in RouteInfo table, route)`.
-type Live<'a> = Vec<(usize, &'a super::model::Route)>;
+type Live<'a> = Vec<(usize, &'a Route)>;
 
-/// The body of `Agent::handle`: a `match` on the payload kind.
-pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
+/// The body of `Agent::dispatch`: a `match` on the payload kind.
+pub(crate) fn dispatch(handlers: &[Handler], routes: &[Route], live: &Live<'_>) -> TokenStream {
     let block = |index: usize, input: TokenStream| {
-        let route = &agent.routes[index];
-        route_block(index, route, &agent.handlers[route.handler], input)
+        let route = &routes[index];
+        route_block(index, route, &handlers[route.handler], input)
     };
     let plain = quote! { #INPUT::new(__rbm_delivery, __rbm_ctx) };
     let select = |f: &dyn Fn(&Matcher) -> bool| -> Vec<usize> {

@@ -7,29 +7,30 @@ use syn::ItemImpl;
 
 use super::Options;
 use super::dispatch::{dispatch, pieces};
+use super::model::Handler;
 use super::model::{Matcher, Postback};
-use super::parse::Agent;
+use super::validate::Valid;
 use crate::exports::{
     AGENT, COMPILE_REGEX, CONTEXT, DELIVERY, FUTURE, HANDLED, HANDLER_RESULT, LAZY_LOCK,
     OTHER_RETURN_KIND, PIECE, REGEX, RETRYABLE_RESULT_KIND, ROUTE_INFO, UNHANDLED,
 };
 
 /// Everything `#[rbm_agent]` emits besides the user's impl. Only the routes
-/// with `keep[i]` are dispatched (the others had errors, already reported).
+/// that are `live` are dispatched (the others had errors, already reported).
 pub(crate) fn expand(
     item: &ItemImpl,
-    agent: &Agent,
-    keep: &[bool],
+    handlers: &[Handler],
+    valid: &Valid,
     options: &Options,
 ) -> TokenStream {
-    let live: Vec<_> = agent
+    let live: Vec<_> = valid
         .routes
         .iter()
         .enumerate()
-        .filter(|(i, _)| keep[*i])
+        .filter(|(i, _)| valid.live[*i])
         .collect();
-    let infos = agent.routes.iter().map(|route| {
-        let handler = &agent.handlers[route.handler];
+    let infos = valid.routes.iter().map(|route| {
+        let handler = &handlers[route.handler];
         let name = handler.ident.to_string();
         let pattern = &route.pattern;
         let doc = &handler.doc;
@@ -45,7 +46,7 @@ pub(crate) fn expand(
             }
         }
     });
-    let count = agent.routes.len();
+    let count = valid.routes.len();
     let statics = live.iter().map(|(i, route)| match &route.matcher {
         Matcher::Regex {
             source,
@@ -74,7 +75,7 @@ pub(crate) fn expand(
             }
         }
     });
-    let body = dispatch(agent, &live);
+    let body = dispatch(handlers, &valid.routes, &live);
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let self_ty = &item.self_ty;
     quote! {
