@@ -119,9 +119,9 @@ fn message_key(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<O
         "command" => string_value(meta, errors)?.map(|lit| Key::Command(ident, lit)),
         "regex" => string_value(meta, errors)?.map(|lit| Key::Regex(ident, lit)),
         "mime" => string_value(meta, errors)?.map(|lit| Key::Mime(ident, lit)),
-        "ignore_case" => flag(meta, &ident, errors)?.then(|| Key::IgnoreCase(ident)),
-        "location" => flag(meta, &ident, errors)?.then(|| Key::Location(ident)),
-        "file" => flag(meta, &ident, errors)?.then(|| Key::File(ident)),
+        "ignore_case" => flag(meta, &ident, errors)?.then_some(Key::IgnoreCase(ident)),
+        "location" => flag(meta, &ident, errors)?.then_some(Key::Location(ident)),
+        "file" => flag(meta, &ident, errors)?.then_some(Key::File(ident)),
         _ => return unknown_key(meta, "on_message", MESSAGE_KEYS, errors).map(|()| None),
     };
     Ok(key)
@@ -141,7 +141,7 @@ fn flag_key(
     }) else {
         return unknown_key(meta, kind.name(), &names, errors).map(|()| None);
     };
-    Ok(flag(meta, &ident, errors)?.then(|| Key::Event(ident, variant)))
+    Ok(flag(meta, &ident, errors)?.then_some(Key::Event(ident, variant)))
 }
 
 /// A key that takes no value: whether it was written so (otherwise the
