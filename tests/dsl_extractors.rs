@@ -92,7 +92,8 @@ impl Probe {
 
     #[on_launch_event(launched)]
     async fn launched(&self, event: &AgentLaunchEvent, ctx: &Context) {
-        assert_eq!(ctx.route().map(|r| r.name), Some("launched"));
+        // A launch event is about the agent, not a user.
+        assert_eq!(ctx.phone_number(), None);
         assert_eq!(event.region_id.as_deref(), Some("/v1/regions/fi-rcs"));
         LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }

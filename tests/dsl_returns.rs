@@ -17,6 +17,25 @@ impl std::fmt::Display for KitchenClosed {
     }
 }
 
+/// An error that says retrying cannot help.
+#[derive(Debug)]
+struct NoSuchPizza;
+
+impl std::fmt::Display for NoSuchPizza {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no such pizza")
+    }
+}
+
+impl Retryable for NoSuchPizza {
+    fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+/// The error's answer is found through an alias too.
+type Order = Result<Reply, NoSuchPizza>;
+
 #[rbm_agent]
 impl Returns {
     #[on_message(text = "unit")]
@@ -50,6 +69,16 @@ impl Returns {
         ctx.reply("checking").await.map_err(|_| KitchenClosed)?;
         Err(KitchenClosed)
     }
+
+    #[on_message(text = "hawaii")]
+    async fn hawaii(&self) -> Order {
+        Err(NoSuchPizza)
+    }
+
+    #[on_message(text = "refused")]
+    async fn refused(&self) -> Result<(), HandlerError> {
+        Err(HandlerError::permanent("the API refused it for good"))
+    }
 }
 
 #[tokio::test]
@@ -82,6 +111,16 @@ async fn an_error_answers_500_so_google_redelivers() {
 }
 
 #[tokio::test]
+async fn an_error_that_is_not_retryable_is_acknowledged() {
+    let bot = Harness::start(Returns).await;
+    let hawaii = bot.text("hawaii").await;
+    assert_eq!((hawaii.status, hawaii.texts.len()), (200, 0));
+    let refused = bot.text("refused").await;
+    assert_eq!((refused.status, refused.texts.len()), (200, 0));
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn handlers_stay_plain_methods() {
     assert_eq!(Returns.one().await.as_text(), Some("one"));
     assert_eq!(
@@ -100,10 +139,11 @@ async fn dispatch_works_without_a_server() {
     )
     .expect("json");
     let ctx = Context::new(sender, "test/m1", Some("+1555".into()), None, None);
-    let replies = Returns
-        .handle(&Delivery::new(payload), &ctx)
-        .await
-        .expect("handled");
+    let delivery = Delivery::new(payload);
+    let handled = Returns.dispatch(&delivery, &ctx).await;
+    assert_eq!(handled.route.map(|r| r.name), Some("many"));
+    let replies = handled.result.expect("handled");
     assert_eq!(replies, vec![Reply::text("first"), Reply::text("second")]);
-    assert_eq!(ctx.route().map(|r| r.name), Some("many"));
+    let again = Returns.handle(&delivery, &ctx).await.expect("handled");
+    assert_eq!(again, replies);
 }

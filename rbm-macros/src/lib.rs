@@ -1,8 +1,14 @@
 //! Attribute macros of rbm. Users depend on `rbm-runtime`, which re-exports
 //! them (`use rbm_runtime::prelude::*;`). The DSL is documented on
 //! [`macro@rbm_agent`].
+//!
+//! The generated code names items of the runtime's hidden `__private`
+//! module, which is no stable API: `rbm-runtime` therefore depends on this
+//! crate with an exact version requirement (`=0.1.0`), so a runtime never
+//! meets a macros crate it was not released with.
 
 mod agent;
+mod exports;
 
 use proc_macro::TokenStream;
 
@@ -107,6 +113,10 @@ use proc_macro::TokenStream;
 ///    before `qty:{word}` with `word: String` takes `qty:3`, and `qty:few` falls through to
 ///    the `String` one. Declared the other way round, the `String` one would take everything,
 ///    so that (like two templates of one shape and the same types) is an unreachable route.
+///    Types are compared as written, with standard paths recognised (`String`,
+///    `std::string::String` and `::std::string::String` are one type, as are `u32` and
+///    `core::primitive::u32`); a macro cannot resolve a `type` alias, so an alias counts as
+///    a type of its own.
 /// 3. **Location**: `location`.
 /// 4. **File**: exact MIME type → `type/*` wildcard → `file` (any).
 /// 5. Any message still not taken: the `#[on_message]` fallback.
@@ -152,7 +162,11 @@ use proc_macro::TokenStream;
 /// `()`, `Reply`, `Vec<Reply>`, `Option<Reply>`, or `Result<T, E>` with one of those as `T`
 /// and `E: Display`. The replies are sent in order after the handler returns; an `Err` is
 /// logged and the delivery answers `500`, so Google redelivers it (reply ids are derived
-/// from the delivery, so replies already sent are not sent twice).
+/// from the delivery, so replies already sent are not sent twice). When `E` implements
+/// `Retryable` (as `SendError` and `HandlerError` do, and as your own error types may), its
+/// `is_retryable()` decides: an error retrying cannot fix (`HandlerError::permanent`, a
+/// reply the RBM API refuses for good) is logged and the delivery acknowledged with `200`.
+/// This is decided on the error's real type, so it works through type aliases too.
 ///
 /// ## Compile errors
 ///

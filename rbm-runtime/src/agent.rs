@@ -7,6 +7,9 @@ use std::pin::Pin;
 use crate::context::Context;
 use crate::protocol::Payload;
 use crate::reply::Reply;
+// Kept reachable from `agent`, where they were first published.
+pub use crate::handler_error::{HandlerError, Retryable};
+pub use crate::route::RouteInfo;
 
 /// One authentic push delivery, classified, as handed to an agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,82 +33,39 @@ impl Delivery {
     }
 }
 
-/// Where a route was declared and what it matches: shown in logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RouteInfo {
-    /// The handler method's name.
-    pub name: &'static str,
-    /// The route attribute as written, e.g. `on_message(text = "hi")`.
-    pub pattern: &'static str,
-    /// The first line of the handler's doc comment (empty if none).
-    pub doc: &'static str,
-    /// The source file of the handler.
-    pub file: &'static str,
-    /// The line of the handler in `file`.
-    pub line: u32,
-}
-
-/// A handler failed. A retryable failure answers `500`, so Google
-/// redelivers the delivery; one that can never succeed (a reply the RBM API
-/// refuses for good) is logged and acknowledged instead of being retried for
-/// 7 days.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct HandlerError {
-    message: String,
-    retryable: bool,
-}
-
-impl HandlerError {
-    /// A retryable error with the given description (it is logged, never
-    /// sent to the user).
-    pub fn new(message: impl std::fmt::Display) -> Self {
-        Self {
-            message: message.to_string(),
-            retryable: true,
-        }
-    }
-
-    /// An error that handling the delivery again cannot fix.
-    pub fn permanent(message: impl std::fmt::Display) -> Self {
-        Self {
-            message: message.to_string(),
-            retryable: false,
-        }
-    }
-
-    /// The error a handler's `Err(error)` becomes: a [`SendError`] or
-    /// `HandlerError` keeps whether it is retryable; anything else is.
-    ///
-    /// [`SendError`]: crate::sender::SendError
-    pub fn from_error<E: std::fmt::Display + 'static>(error: E) -> Self {
-        let any: &dyn std::any::Any = &error;
-        if let Some(send) = any.downcast_ref::<crate::sender::SendError>() {
-            return send.clone().into();
-        }
-        if let Some(handler) = any.downcast_ref::<Self>() {
-            return handler.clone();
-        }
-        Self::new(error)
-    }
-
-    /// Whether handling the delivery again could succeed.
-    pub fn is_retryable(&self) -> bool {
-        self.retryable
-    }
-}
-
-impl From<crate::sender::SendError> for HandlerError {
-    fn from(error: crate::sender::SendError) -> Self {
-        Self {
-            retryable: error.is_retryable(),
-            message: format!("sending a reply failed: {error}"),
-        }
-    }
-}
-
 /// What a handler produced: the replies to send, in order.
 pub type HandlerResult = Result<Vec<Reply>, HandlerError>;
+
+/// What handling one delivery came to: the route that took it, if any,
+/// and the handler's result.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Handled {
+    /// The route whose handler ran (`None`: no route took the delivery, or
+    /// the agent does not tell).
+    pub route: Option<&'static RouteInfo>,
+    /// The replies to send, or why handling failed.
+    pub result: HandlerResult,
+}
+
+impl Handled {
+    /// A result no route is named for (a hand-written agent, or a delivery
+    /// no route took).
+    pub fn unrouted(result: HandlerResult) -> Self {
+        Self {
+            route: None,
+            result,
+        }
+    }
+
+    /// The result of the handler of `route`.
+    pub fn by_route(route: &'static RouteInfo, result: HandlerResult) -> Self {
+        Self {
+            route: Some(route),
+            result,
+        }
+    }
+}
 
 /// An RBM agent: receives every authentic delivery of its webhook.
 ///
@@ -125,6 +85,17 @@ pub trait Agent: Send + Sync + 'static {
         ctx: &'a Context,
     ) -> impl Future<Output = HandlerResult> + Send + 'a;
 
+    /// Handles one delivery and says which route took it (for logs). The
+    /// runtime calls this; the default runs [`handle`](Agent::handle) and
+    /// names no route. `#[rbm_agent]` implements both.
+    fn dispatch<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        ctx: &'a Context,
+    ) -> impl Future<Output = Handled> + Send + 'a {
+        async move { Handled::unrouted(self.handle(delivery, ctx).await) }
+    }
+
     /// The agent's routes, for logs and tooling.
     fn routes(&self) -> &'static [RouteInfo] {
         &[]
@@ -141,11 +112,11 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Object-safe form of [`Agent`], so one server can host agents of several types.
 pub(crate) trait DynAgent: Send + Sync + 'static {
-    fn handle_boxed<'a>(
+    fn dispatch_boxed<'a>(
         &'a self,
         delivery: &'a Delivery,
         ctx: &'a Context,
-    ) -> BoxFuture<'a, HandlerResult>;
+    ) -> BoxFuture<'a, Handled>;
 
     fn route_table(&self) -> &'static [RouteInfo];
 
@@ -153,12 +124,12 @@ pub(crate) trait DynAgent: Send + Sync + 'static {
 }
 
 impl<A: Agent> DynAgent for A {
-    fn handle_boxed<'a>(
+    fn dispatch_boxed<'a>(
         &'a self,
         delivery: &'a Delivery,
         ctx: &'a Context,
-    ) -> BoxFuture<'a, HandlerResult> {
-        Box::pin(self.handle(delivery, ctx))
+    ) -> BoxFuture<'a, Handled> {
+        Box::pin(self.dispatch(delivery, ctx))
     }
 
     fn route_table(&self) -> &'static [RouteInfo] {

@@ -1,12 +1,12 @@
 //! What a handler can do besides returning replies: send extra replies and
 //! agent events, with ids derived from the delivery it handles.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use uuid::Uuid;
 
-use crate::agent::RouteInfo;
+use crate::mask::MaskedPhone;
 use crate::reply::{AgentEvent, Reply};
 use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError};
 
@@ -22,14 +22,20 @@ pub struct Context {
     user_message_id: Option<String>,
     identity: String,
     next_position: AtomicU32,
-    route: OnceLock<&'static RouteInfo>,
 }
 
+// Neither the phone number nor the identity (which contains it) is
+// printed whole: a `Context` in a `{:?}` must not leak a user's number.
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
+            .field(
+                "phone_number",
+                &self.phone_number.as_deref().map(MaskedPhone),
+            )
             .field("agent_id", &self.agent_id)
-            .field("identity", &self.identity)
+            .field("user_message_id", &self.user_message_id)
+            .field("sent", &self.next_position.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
@@ -51,7 +57,6 @@ impl Context {
             user_message_id,
             identity: identity.into(),
             next_position: AtomicU32::new(0),
-            route: OnceLock::new(),
         }
     }
 
@@ -63,16 +68,6 @@ impl Context {
     /// The agent the delivery is for, if it names one.
     pub fn agent_id(&self) -> Option<&str> {
         self.agent_id.as_deref()
-    }
-
-    /// The route that handled the delivery, once dispatch chose one.
-    pub fn route(&self) -> Option<&'static RouteInfo> {
-        self.route.get().copied()
-    }
-
-    /// Records the route that was chosen (called by generated dispatch code).
-    pub fn enter_route(&self, route: &'static RouteInfo) {
-        let _ = self.route.set(route);
     }
 
     /// Sends a reply now, before the handler returns.
@@ -166,5 +161,20 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a[0], a[1]);
         assert_ne!(a[0], other.next_id("message"));
+    }
+
+    #[test]
+    fn debug_masks_the_phone_number() {
+        let ctx = Context::new(
+            Arc::new(LogSender),
+            "message/agent/+12223334444/m1",
+            Some("+12223334444".into()),
+            Some("agent".into()),
+            Some("m1".into()),
+        );
+        let printed = format!("{ctx:?}");
+        assert!(!printed.contains("2223334444"), "{printed}");
+        assert!(printed.contains("***4444"), "{printed}");
+        assert!(printed.contains("agent"), "{printed}");
     }
 }

@@ -7,22 +7,26 @@ pub mod context;
 pub mod dedupe;
 pub mod dsl;
 mod error;
+mod handler_error;
 pub mod logging;
 mod mask;
 pub mod prelude;
 pub mod protocol;
 pub mod reply;
+mod route;
 pub mod sender;
 pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verify;
 
-pub use agent::{Agent, Delivery, HandlerError, HandlerResult, RouteInfo};
+pub use agent::{Agent, Delivery, Handled, HandlerError, HandlerResult};
 pub use api::RbmApiClient;
 pub use context::Context;
 pub use error::{ConfigError, Error};
+pub use handler_error::Retryable;
 pub use reply::{AgentEvent, Reply, Suggestion};
+pub use route::RouteInfo;
 pub use sender::{LogSender, OutgoingEvent, OutgoingMessage, ReplySender, SendError};
 pub use server::{
     PartnerAgents, RunningServer, Server, ServerBuilder, ServerConfig, WebhookHandler,

@@ -23,6 +23,14 @@ impl fmt::Display for MaskedPhone<'_> {
     }
 }
 
+// Quoted like the `&str` it stands for, so a masked field reads as a string
+// in a `{:?}` of the struct holding it.
+impl fmt::Debug for MaskedPhone<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::MaskedPhone;
@@ -32,5 +40,6 @@ mod tests {
         assert_eq!(MaskedPhone("+12223334444").to_string(), "***4444");
         assert_eq!(MaskedPhone("+123").to_string(), "***23");
         assert_eq!(MaskedPhone("").to_string(), "***");
+        assert_eq!(format!("{:?}", MaskedPhone("+12223334444")), "\"***4444\"");
     }
 }

@@ -5,6 +5,7 @@ pub use crate::context::Context;
 pub use crate::dsl::{
     AgentId, Captures, EventId, IntoHandlerResult, MessageId, PhoneNumber, PostbackData, Rest, Text,
 };
+pub use crate::handler_error::Retryable;
 pub use crate::protocol::{
     AgentLaunchEvent, FileInfo, LaunchState, Location, SendTime, ServerEvent, ServerEventType,
     SuggestionResponse, UnknownPayload, UserEvent, UserEventType, UserFile, UserMessage,

@@ -7,6 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::model::{Handler, Param, Route};
+use crate::exports::{Export, HANDLED, NAMED, NAMED_OPTIONAL, REQUIRE_SEND};
 
 /// The labelled block that tries route number `index`. `input` builds the
 /// `Input` from what the match found (captures, segments, rest).
@@ -18,12 +19,12 @@ pub(crate) fn route_block(
 ) -> TokenStream {
     let label = syn::Lifetime::new(&format!("'__rbm_route_{index}"), Span::call_site());
     let named = route.matcher.named_values();
-    let param_trait = format_ident!("{}", route.matcher.param_trait());
+    let param_trait = route.matcher.param_trait();
     let args: Vec<_> = (0..handler.params.len())
         .map(|i| format_ident!("__rbm_arg_{i}"))
         .collect();
     let extractions = handler.params.iter().zip(&args).map(|(param, arg)| {
-        let extract = extraction(param, &named, &param_trait);
+        let extract = extraction(param, &named, param_trait);
         quote! {
             let ::core::option::Option::Some(#arg) = #extract else { break #label; };
         }
@@ -37,37 +38,45 @@ pub(crate) fn route_block(
     } else {
         quote_spanned! {span=> Self::#method(#(#args),*) }
     };
-    let call = quote_spanned! {span=> ::rbm_runtime::__private::require_send(#call) };
+    let require_send = REQUIRE_SEND.at(span);
+    let call = quote_spanned! {span=> #require_send(#call) };
+    // Autoref specialization (see `RetryableResultKind` in the runtime):
+    // a `Result` whose error answers `Retryable` keeps that answer. Spanned
+    // on the return type, so a type that is no reply is an error there.
     let finish = quote_spanned! {handler.output_span=>
-        ::rbm_runtime::__private::finish(__rbm_out)
+        match __rbm_out {
+            __rbm_value => (&__rbm_value).__rbm_kind().finish(__rbm_value),
+        }
     };
     quote! {
         #label: {
             let __rbm_input = #input;
             #(#extractions)*
-            __rbm_ctx.enter_route(&__RBM_ROUTES[#index]);
             let __rbm_out = #call.await;
-            return #finish;
+            return #HANDLED::by_route(&__RBM_ROUTES[#index], #finish);
         }
     }
 }
 
 /// The expression extracting one parameter, spanned on its type so a type
 /// the route does not allow is an error on that parameter.
-fn extraction(param: &Param, named: &[&str], param_trait: &syn::Ident) -> TokenStream {
+fn extraction(param: &Param, named: &[&str], param_trait: Export) -> TokenStream {
     let ty = &param.ty;
     let span = ty.span();
     match param.name.as_deref().filter(|n| named.contains(n)) {
         Some(name) => match &param.option_of {
-            Some(inner) => quote_spanned! {span=>
-                ::rbm_runtime::__private::named_optional::<#inner>(&__rbm_input, #name)
-            },
-            None => quote_spanned! {span=>
-                ::rbm_runtime::__private::named::<#ty>(&__rbm_input, #name)
-            },
+            Some(inner) => {
+                let named_optional = NAMED_OPTIONAL.at(span);
+                quote_spanned! {span=> #named_optional::<#inner>(&__rbm_input, #name) }
+            }
+            None => {
+                let named = NAMED.at(span);
+                quote_spanned! {span=> #named::<#ty>(&__rbm_input, #name) }
+            }
         },
-        None => quote_spanned! {span=>
-            <#ty as ::rbm_runtime::__private::#param_trait<'_>>::extract(&__rbm_input)
-        },
+        None => {
+            let param_trait = param_trait.at(span);
+            quote_spanned! {span=> <#ty as #param_trait<'_>>::extract(&__rbm_input) }
+        }
     }
 }

@@ -5,20 +5,23 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::call::route_block;
-use super::model::{Matcher, Mime, Piece, Postback};
-use super::parse::Agent;
+use super::model::{Handler, Matcher, Mime, Piece, Postback, Route};
 use super::template;
+use crate::exports::{
+    INPUT, LAUNCH_STATE, MATCH_TEMPLATE, MESSAGE_CONTENT, MIME_ESSENCE, MIME_TOP_LEVEL, PAYLOAD,
+    PIECE, REGEX_MATCH, SERVER_EVENT_TYPE, SPLIT_COMMAND, STRIP_PREFIX, USER_EVENT_TYPE,
+};
 
 /// The routes to dispatch: `(index in RouteInfo table, route)`.
-type Live<'a> = Vec<(usize, &'a super::model::Route)>;
+type Live<'a> = Vec<(usize, &'a Route)>;
 
-/// The body of `Agent::handle`: a `match` on the payload kind.
-pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
+/// The body of `Agent::dispatch`: a `match` on the payload kind.
+pub(crate) fn dispatch(handlers: &[Handler], routes: &[Route], live: &Live<'_>) -> TokenStream {
     let block = |index: usize, input: TokenStream| {
-        let route = &agent.routes[index];
-        route_block(index, route, &agent.handlers[route.handler], input)
+        let route = &routes[index];
+        route_block(index, route, &handlers[route.handler], input)
     };
-    let plain = quote! { ::rbm_runtime::__private::Input::new(__rbm_delivery, __rbm_ctx) };
+    let plain = quote! { #INPUT::new(__rbm_delivery, __rbm_ctx) };
     let select = |f: &dyn Fn(&Matcher) -> bool| -> Vec<usize> {
         live.iter()
             .filter(|(_, r)| f(&r.matcher))
@@ -38,7 +41,7 @@ pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
     if content_arms.iter().any(|a| !a.is_empty()) || !fallback.is_empty() {
         let fallback = fallback.iter().map(|&i| block(i, plain.clone()));
         arms.push(quote! {
-            ::rbm_runtime::__private::Payload::Message(__rbm_message) => {
+            #PAYLOAD::Message(__rbm_message) => {
                 match &__rbm_message.content {
                     #(#content_arms)*
                     #[allow(unreachable_patterns)]
@@ -81,7 +84,7 @@ pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
             .filter(|(_, t)| t.is_empty())
             .map(|(i, _)| block(*i, plain.clone()));
         Some(quote! {
-            ::rbm_runtime::__private::Payload::#variant(__rbm_event) => {
+            #PAYLOAD::#variant(__rbm_event) => {
                 match &__rbm_event.#field {
                     #(#specific)*
                     _ => {}
@@ -90,11 +93,10 @@ pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
             }
         })
     };
-    let private = quote! { ::rbm_runtime::__private };
     arms.extend(event_arm(
         quote!(UserEvent),
         quote!(event_type),
-        quote!(#private::UserEventType),
+        quote!(#USER_EVENT_TYPE),
         false,
         &|m| match m {
             Matcher::UserEvent(t) => Some(t),
@@ -104,7 +106,7 @@ pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
     arms.extend(event_arm(
         quote!(ServerEvent),
         quote!(event_type),
-        quote!(#private::ServerEventType),
+        quote!(#SERVER_EVENT_TYPE),
         false,
         &|m| match m {
             Matcher::ServerEvent(t) => Some(t),
@@ -114,7 +116,7 @@ pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
     arms.extend(event_arm(
         quote!(LaunchEvent),
         quote!(new_launch_state),
-        quote!(#private::LaunchState),
+        quote!(#LAUNCH_STATE),
         true,
         &|m| match m {
             Matcher::LaunchEvent(t) => Some(t),
@@ -125,7 +127,7 @@ pub(crate) fn dispatch(agent: &Agent, live: &Live<'_>) -> TokenStream {
     if !unknown.is_empty() {
         let blocks = unknown.iter().map(|&i| block(i, plain.clone()));
         arms.push(quote! {
-            ::rbm_runtime::__private::Payload::Unknown(_) => { #(#blocks)* }
+            #PAYLOAD::Unknown(_) => { #(#blocks)* }
         });
     }
 
@@ -177,7 +179,7 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
                 let body = block(i, with_rest.clone());
                 let attempt = quote! {
                     if let ::core::option::Option::Some(__rbm_rest) =
-                        ::rbm_runtime::__private::strip_prefix(__rbm_text, #value, #ignore_case)
+                        #STRIP_PREFIX(__rbm_text, #value, #ignore_case)
                     { #body }
                 };
                 prefixes.push((value.chars().count(), attempt));
@@ -190,7 +192,7 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
                 );
                 regexes.push(quote! {
                     if let ::core::option::Option::Some((__rbm_regex, __rbm_captures)) =
-                        ::rbm_runtime::__private::regex_match(&#regex, __rbm_text)
+                        #REGEX_MATCH(&#regex, __rbm_text)
                     {
                         #body
                     }
@@ -220,7 +222,7 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
             }
         });
         body.push(quote! {
-            let (__rbm_word, __rbm_rest) = ::rbm_runtime::__private::split_command(__rbm_text);
+            let (__rbm_word, __rbm_rest) = #SPLIT_COMMAND(__rbm_text);
             match __rbm_word { #(#commands)* _ => {} }
             #folded
         });
@@ -232,7 +234,7 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
         return TokenStream::new();
     }
     quote! {
-        ::rbm_runtime::__private::MessageContent::Text(__rbm_text) => { #({ #body })* }
+        #MESSAGE_CONTENT::Text(__rbm_text) => { #({ #body })* }
     }
 }
 
@@ -258,7 +260,7 @@ fn postback_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Toke
                     template::literal_len(pieces),
                     quote! {
                         if let ::core::option::Option::Some(__rbm_segments) =
-                            ::rbm_runtime::__private::match_template(#name, &__rbm_response.postback_data)
+                            #MATCH_TEMPLATE(#name, &__rbm_response.postback_data)
                         { #body }
                     },
                 ));
@@ -277,7 +279,7 @@ fn postback_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Toke
         return TokenStream::new();
     }
     quote! {
-        ::rbm_runtime::__private::MessageContent::SuggestionResponse(__rbm_response) => {
+        #MESSAGE_CONTENT::SuggestionResponse(__rbm_response) => {
             #({ #body })*
         }
     }
@@ -289,7 +291,7 @@ fn location_arm(routes: &[usize], block: &Block<'_>, plain: &TokenStream) -> Tok
     }
     let blocks = routes.iter().map(|&i| block(i, plain.clone()));
     quote! {
-        ::rbm_runtime::__private::MessageContent::Location(_) => { #(#blocks)* }
+        #MESSAGE_CONTENT::Location(_) => { #(#blocks)* }
     }
 }
 
@@ -312,11 +314,11 @@ fn file_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
     let exact =
         (!exact.is_empty()).then(|| quote! { match __rbm_mime.as_str() { #(#exact)* _ => {} } });
     let top = (!top.is_empty()).then(|| {
-        quote! { match ::rbm_runtime::__private::mime_top_level(&__rbm_mime) { #(#top)* _ => {} } }
+        quote! { match #MIME_TOP_LEVEL(&__rbm_mime) { #(#top)* _ => {} } }
     });
     quote! {
-        ::rbm_runtime::__private::MessageContent::UserFile(__rbm_file) => {
-            let __rbm_mime = ::rbm_runtime::__private::mime_essence(&__rbm_file.payload.mime_type);
+        #MESSAGE_CONTENT::UserFile(__rbm_file) => {
+            let __rbm_mime = #MIME_ESSENCE(&__rbm_file.payload.mime_type);
             #exact
             #top
             #({ #any })*
@@ -327,8 +329,8 @@ fn file_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
 /// The template pieces as runtime `Piece`s.
 pub(crate) fn pieces(pieces: &[Piece]) -> TokenStream {
     let items = pieces.iter().map(|p| match p {
-        Piece::Literal(l) => quote! { ::rbm_runtime::__private::Piece::Literal(#l) },
-        Piece::Segment(s) => quote! { ::rbm_runtime::__private::Piece::Segment(#s) },
+        Piece::Literal(l) => quote! { #PIECE::Literal(#l) },
+        Piece::Segment(s) => quote! { #PIECE::Segment(#s) },
     });
     quote! { &[#(#items),*] }
 }

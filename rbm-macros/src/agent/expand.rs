@@ -7,32 +7,37 @@ use syn::ItemImpl;
 
 use super::Options;
 use super::dispatch::{dispatch, pieces};
+use super::model::Handler;
 use super::model::{Matcher, Postback};
-use super::parse::Agent;
+use super::validate::Valid;
+use crate::exports::{
+    AGENT, COMPILE_REGEX, CONTEXT, DELIVERY, FUTURE, HANDLED, HANDLER_RESULT, LAZY_LOCK,
+    OTHER_RETURN_KIND, PIECE, REGEX, RETRYABLE_RESULT_KIND, ROUTE_INFO, UNHANDLED,
+};
 
 /// Everything `#[rbm_agent]` emits besides the user's impl. Only the routes
-/// with `keep[i]` are dispatched (the others had errors, already reported).
+/// that are `live` are dispatched (the others had errors, already reported).
 pub(crate) fn expand(
     item: &ItemImpl,
-    agent: &Agent,
-    keep: &[bool],
+    handlers: &[Handler],
+    valid: &Valid,
     options: &Options,
 ) -> TokenStream {
-    let live: Vec<_> = agent
+    let live: Vec<_> = valid
         .routes
         .iter()
         .enumerate()
-        .filter(|(i, _)| keep[*i])
+        .filter(|(i, _)| valid.live[*i])
         .collect();
-    let infos = agent.routes.iter().map(|route| {
-        let handler = &agent.handlers[route.handler];
+    let infos = valid.routes.iter().map(|route| {
+        let handler = &handlers[route.handler];
         let name = handler.ident.to_string();
         let pattern = &route.pattern;
         let doc = &handler.doc;
         // `line!()` spanned on the method's name gives the method's line.
         let line = quote_spanned!(handler.ident.span()=> ::core::line!());
         quote! {
-            ::rbm_runtime::__private::RouteInfo {
+            #ROUTE_INFO {
                 name: #name,
                 pattern: #pattern,
                 doc: #doc,
@@ -41,7 +46,7 @@ pub(crate) fn expand(
             }
         }
     });
-    let count = agent.routes.len();
+    let count = valid.routes.len();
     let statics = live.iter().map(|(i, route)| match &route.matcher {
         Matcher::Regex {
             source,
@@ -50,19 +55,15 @@ pub(crate) fn expand(
         } => {
             let name = format_ident!("__RBM_REGEX_{i}");
             quote! {
-                static #name: ::rbm_runtime::__private::LazyLock<
-                    ::core::option::Option<::rbm_runtime::__private::Regex>,
-                > =
-                    ::rbm_runtime::__private::LazyLock::new(|| {
-                        ::rbm_runtime::__private::compile_regex(#source, #ignore_case)
-                    });
+                static #name: #LAZY_LOCK<::core::option::Option<#REGEX>> =
+                    #LAZY_LOCK::new(|| #COMPILE_REGEX(#source, #ignore_case));
             }
         }
         Matcher::Postback(Postback::Template(template)) => {
             let name = format_ident!("__RBM_TEMPLATE_{i}");
             let pieces = pieces(template);
             quote! {
-                static #name: &[::rbm_runtime::__private::Piece] = #pieces;
+                static #name: &[#PIECE] = #pieces;
             }
         }
         _ => TokenStream::new(),
@@ -74,31 +75,48 @@ pub(crate) fn expand(
             }
         }
     });
-    let body = dispatch(agent, &live);
+    let body = dispatch(handlers, &valid.routes, &live);
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let self_ty = &item.self_ty;
     quote! {
         const _: () = {
-            static __RBM_ROUTES: [::rbm_runtime::__private::RouteInfo; #count] = [#(#infos),*];
+            // The two ways a handler's return value is finished (see `finish`
+            // in `call.rs`): method lookup picks one by the value's type.
+            #[allow(unused_imports)]
+            use #RETRYABLE_RESULT_KIND as _;
+            #[allow(unused_imports)]
+            use #OTHER_RETURN_KIND as _;
+
+            static __RBM_ROUTES: [#ROUTE_INFO; #count] = [#(#infos),*];
             #(#statics)*
 
             #[automatically_derived]
-            impl #impl_generics ::rbm_runtime::__private::Agent for #self_ty #where_clause {
-                #[allow(unused_variables, unused_labels, unreachable_code, clippy::all)]
+            impl #impl_generics #AGENT for #self_ty #where_clause {
                 fn handle<'__rbm>(
                     &'__rbm self,
-                    __rbm_delivery: &'__rbm ::rbm_runtime::__private::Delivery,
-                    __rbm_ctx: &'__rbm ::rbm_runtime::__private::Context,
-                ) -> impl ::rbm_runtime::__private::Future<
-                    Output = ::rbm_runtime::__private::HandlerResult,
-                > + ::core::marker::Send + '__rbm {
+                    __rbm_delivery: &'__rbm #DELIVERY,
+                    __rbm_ctx: &'__rbm #CONTEXT,
+                ) -> impl #FUTURE<Output = #HANDLER_RESULT> + ::core::marker::Send + '__rbm {
                     async move {
-                        #body
-                        ::rbm_runtime::__private::unhandled()
+                        <Self as #AGENT>::dispatch(self, __rbm_delivery, __rbm_ctx)
+                            .await
+                            .result
                     }
                 }
 
-                fn routes(&self) -> &'static [::rbm_runtime::__private::RouteInfo] {
+                #[allow(unused_variables, unused_labels, unreachable_code, clippy::all)]
+                fn dispatch<'__rbm>(
+                    &'__rbm self,
+                    __rbm_delivery: &'__rbm #DELIVERY,
+                    __rbm_ctx: &'__rbm #CONTEXT,
+                ) -> impl #FUTURE<Output = #HANDLED> + ::core::marker::Send + '__rbm {
+                    async move {
+                        #body
+                        #UNHANDLED()
+                    }
+                }
+
+                fn routes(&self) -> &'static [#ROUTE_INFO] {
                     &__RBM_ROUTES
                 }
 

@@ -4,22 +4,23 @@
 //! user's impl is always emitted (without the route attributes) so the IDE
 //! and the rest of the crate keep working while routes are being fixed.
 
+mod attr;
 mod call;
 mod dispatch;
 mod errors;
 mod expand;
-mod keys;
 mod model;
 mod parse;
 mod regex;
 mod suggest;
 mod template;
+mod types;
 mod validate;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use errors::Errors;
+use errors::{Errors, Origin};
 
 /// The arguments `#[rbm_agent(...)]` understands.
 const AGENT_ARGS: &[&str] = &["read_receipts"];
@@ -48,12 +49,12 @@ pub(crate) fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let agent = parse::parse(&mut item, &mut errors);
-    let keep = validate::validate(&agent, &mut errors);
+    let valid = validate::validate(&agent, &mut errors);
     // A trait impl cannot also implement `Agent`: only the error is emitted.
     let generated = if item.trait_.is_some() {
         TokenStream::new()
     } else {
-        expand::expand(&item, &agent, &keep, &options)
+        expand::expand(&item, &agent.handlers, &valid, &options)
     };
     let errors = errors.to_compile_errors();
     quote! {
@@ -65,10 +66,11 @@ pub(crate) fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Parses the arguments of `#[rbm_agent(...)]`, recording unknown ones.
 fn options(args: TokenStream, errors: &mut Errors) -> Options {
+    errors.about(Origin::AGENT);
     let mut options = Options::default();
     let parser = syn::meta::parser(|meta| {
         if !meta.path.is_ident("read_receipts") {
-            return keys::unknown_key(&meta, "rbm_agent", AGENT_ARGS, errors);
+            return attr::unknown_key(&meta, "rbm_agent", AGENT_ARGS, errors);
         }
         if options.read_receipts {
             errors.spanned(&meta.path, "`read_receipts` is given twice");
@@ -77,7 +79,7 @@ fn options(args: TokenStream, errors: &mut Errors) -> Options {
                 &meta.path,
                 "`read_receipts` takes no value: write just `#[rbm_agent(read_receipts)]`",
             );
-            return keys::skip_value(&meta);
+            return attr::skip_value(&meta);
         }
         options.read_receipts = true;
         Ok(())

@@ -1,7 +1,11 @@
-//! What `parse` makes of the user's impl: handlers and their routes.
+//! The model of an agent: what `parse` reads from the user's impl (handlers,
+//! route attributes as typed keys) and what `validate` makes of it (routes
+//! with what they match).
 
 use proc_macro2::{Span, TokenStream};
-use syn::{Ident, Type};
+use syn::{Ident, LitStr, Signature, Type};
+
+use crate::exports::{self, Export};
 
 /// One annotated handler method.
 pub(crate) struct Handler {
@@ -15,6 +19,96 @@ pub(crate) struct Handler {
     pub(crate) output_span: Span,
     /// The first line of its doc comment.
     pub(crate) doc: String,
+    /// Its signature, for validation.
+    pub(crate) sig: Signature,
+}
+
+/// The route attributes `#[rbm_agent]` understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttrKind {
+    /// `#[on_message]`.
+    Message,
+    /// `#[on_event]`.
+    Event,
+    /// `#[on_server_event]`.
+    ServerEvent,
+    /// `#[on_launch_event]`.
+    LaunchEvent,
+    /// `#[on_unknown]`.
+    Unknown,
+}
+
+/// One key of a route attribute, as written, with its value. Parsing makes
+/// these once; later stages match on them, never on key names.
+#[derive(Clone)]
+pub(crate) enum Key {
+    /// `text = "..."`, or `text` alone.
+    Text(Ident, Option<LitStr>),
+    /// `ignore_case`.
+    IgnoreCase(Ident),
+    /// `prefix = "..."`.
+    Prefix(Ident, LitStr),
+    /// `command = "..."`.
+    Command(Ident, LitStr),
+    /// `regex = "..."`.
+    Regex(Ident, LitStr),
+    /// `postback = "..."`, or `postback` alone.
+    Postback(Ident, Option<LitStr>),
+    /// `location`.
+    Location(Ident),
+    /// `file`.
+    File(Ident),
+    /// `mime = "..."`.
+    Mime(Ident, LitStr),
+    /// An event type or launch state of the event attributes, with the
+    /// variant of the runtime's enum it selects.
+    Event(Ident, &'static str),
+}
+
+impl Key {
+    /// The key's name, as written.
+    pub(crate) fn ident(&self) -> &Ident {
+        match self {
+            Self::Text(ident, _)
+            | Self::IgnoreCase(ident)
+            | Self::Prefix(ident, _)
+            | Self::Command(ident, _)
+            | Self::Regex(ident, _)
+            | Self::Postback(ident, _)
+            | Self::Location(ident)
+            | Self::File(ident)
+            | Self::Mime(ident, _)
+            | Self::Event(ident, _) => ident,
+        }
+    }
+
+    /// Its string literal, if it has one.
+    pub(crate) fn literal(&self) -> Option<&LitStr> {
+        match self {
+            Self::Text(_, lit) | Self::Postback(_, lit) => lit.as_ref(),
+            Self::Prefix(_, lit)
+            | Self::Command(_, lit)
+            | Self::Regex(_, lit)
+            | Self::Mime(_, lit) => Some(lit),
+            Self::IgnoreCase(_) | Self::Location(_) | Self::File(_) | Self::Event(..) => None,
+        }
+    }
+}
+
+/// One route attribute of a handler, as parsed.
+pub(crate) struct RouteAttr {
+    /// The index of its handler.
+    pub(crate) handler: usize,
+    /// Its position among the handler's route attributes.
+    pub(crate) position: usize,
+    /// Which attribute it is.
+    pub(crate) kind: AttrKind,
+    /// Its keys in the order written (none: the attribute without a list).
+    pub(crate) keys: Vec<Key>,
+    /// The attribute's tokens, to point errors at the whole attribute.
+    pub(crate) tokens: TokenStream,
+    /// Whether it parsed without a syntax error (otherwise it makes no route).
+    pub(crate) parsed: bool,
 }
 
 /// One typed parameter of a handler.
@@ -27,7 +121,37 @@ pub(crate) struct Param {
     pub(crate) option_of: Option<Type>,
 }
 
-/// One route: a route attribute on a handler.
+impl RouteAttr {
+    /// The attribute as written, canonically formatted, for logs.
+    pub(crate) fn pattern(&self) -> String {
+        let name = self.kind.name();
+        if self.keys.is_empty() {
+            return name.to_string();
+        }
+        let keys: Vec<String> = self
+            .keys
+            .iter()
+            .map(|key| match key.literal() {
+                Some(lit) => format!("{} = {}", key.ident(), quoted(&lit.value())),
+                None => key.ident().to_string(),
+            })
+            .collect();
+        format!("{name}({})", keys.join(", "))
+    }
+}
+
+/// A string as it would be written in the attribute: raw when it has
+/// backslashes or quotes, so a regex reads in logs as in the source.
+fn quoted(value: &str) -> String {
+    if value.contains(['\\', '"']) {
+        let hashes = "#".repeat(value.matches('"').count().min(1));
+        format!("r{hashes}\"{value}\"{hashes}")
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
+/// One route: a route attribute on a handler, validated.
 pub(crate) struct Route {
     /// The index of its handler.
     pub(crate) handler: usize,
@@ -109,20 +233,20 @@ pub(crate) enum Mime {
 }
 
 impl Matcher {
-    /// The parameter trait of the route kind, in `rbm_runtime::__private`.
-    pub(crate) fn param_trait(&self) -> &'static str {
+    /// The parameter trait of the route kind.
+    pub(crate) fn param_trait(&self) -> Export {
         match self {
-            Self::Text { .. } => "TextParam",
-            Self::Command { .. } | Self::Prefix { .. } => "PrefixParam",
-            Self::Regex { .. } => "RegexParam",
-            Self::Postback(_) => "PostbackParam",
-            Self::Location => "LocationParam",
-            Self::File(_) => "FileParam",
-            Self::Fallback => "MessageParam",
-            Self::UserEvent(_) => "UserEventParam",
-            Self::ServerEvent(_) => "ServerEventParam",
-            Self::LaunchEvent(_) => "LaunchEventParam",
-            Self::Unknown => "UnknownParam",
+            Self::Text { .. } => exports::TEXT_PARAM,
+            Self::Command { .. } | Self::Prefix { .. } => exports::PREFIX_PARAM,
+            Self::Regex { .. } => exports::REGEX_PARAM,
+            Self::Postback(_) => exports::POSTBACK_PARAM,
+            Self::Location => exports::LOCATION_PARAM,
+            Self::File(_) => exports::FILE_PARAM,
+            Self::Fallback => exports::MESSAGE_PARAM,
+            Self::UserEvent(_) => exports::USER_EVENT_PARAM,
+            Self::ServerEvent(_) => exports::SERVER_EVENT_PARAM,
+            Self::LaunchEvent(_) => exports::LAUNCH_EVENT_PARAM,
+            Self::Unknown => exports::UNKNOWN_PARAM,
         }
     }
 

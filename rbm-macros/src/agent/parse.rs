@@ -1,31 +1,29 @@
-//! From the user's `impl` block to handlers and routes; strips the route
-//! attributes so the impl can be emitted as plain methods.
+//! From the user's `impl` block to handlers and their route attributes
+//! (syntax only); strips the route attributes so the impl can be emitted as
+//! plain methods.
 
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, Pat, ReturnType, Type};
 
-use super::errors::Errors;
-use super::keys::{self, RouteAttr};
-use super::model::{Handler, Param, Route};
+use super::attr;
+use super::errors::{Errors, Origin};
+use super::model::{AttrKind, Handler, Param, RouteAttr};
 
-/// The handlers and routes of an impl, in declaration order.
+/// The handlers and route attributes of an impl, in declaration order.
 pub(crate) struct Agent {
     pub(crate) handlers: Vec<Handler>,
-    pub(crate) routes: Vec<Route>,
+    pub(crate) attrs: Vec<RouteAttr>,
+    /// The trait, when the impl is a trait impl (which it must not be).
+    pub(crate) trait_path: Option<syn::Path>,
 }
 
-/// Reads the routes of `item` and removes their attributes from it.
+/// Reads the route attributes of `item` and removes them from it.
 pub(crate) fn parse(item: &mut ItemImpl, errors: &mut Errors) -> Agent {
-    if let Some((_, path, _)) = &item.trait_ {
-        errors.spanned(
-            path,
-            "`#[rbm_agent]` goes on an inherent `impl` block of handlers, not on a trait impl",
-        );
-    }
     let mut agent = Agent {
         handlers: Vec::new(),
-        routes: Vec::new(),
+        attrs: Vec::new(),
+        trait_path: item.trait_.as_ref().map(|(_, path, _)| path.clone()),
     };
     for impl_item in &mut item.items {
         let ImplItem::Fn(method) = impl_item else {
@@ -35,33 +33,27 @@ pub(crate) fn parse(item: &mut ItemImpl, errors: &mut Errors) -> Agent {
         if attrs.is_empty() {
             continue;
         }
-        let handler_index = agent.handlers.len();
-        let handler = handler(method, errors);
-        let mut routes = Vec::new();
-        for (kind, attr) in &attrs {
-            if let Some(parsed) = keys::parse(*kind, attr, errors) {
-                routes.push(Route {
-                    handler: handler_index,
-                    matcher: parsed.matcher,
-                    pattern: parsed.pattern,
-                    tokens: attr.meta.to_token_stream(),
-                    literal: parsed.literal,
-                });
-            }
+        let handler = agent.handlers.len();
+        for (position, (kind, attribute)) in attrs.iter().enumerate() {
+            errors.about(Origin::attr(handler, position));
+            let (keys, parsed) = attr::parse(*kind, attribute, errors);
+            agent.attrs.push(RouteAttr {
+                handler,
+                position,
+                kind: *kind,
+                keys,
+                tokens: attribute.meta.to_token_stream(),
+                parsed,
+            });
         }
-        // A handler whose signature is broken gets no routes: its errors
-        // are reported once, not again from the generated dispatch.
-        if handler_is_usable(method) {
-            agent.routes.extend(routes);
-        }
-        agent.handlers.push(handler);
+        agent.handlers.push(self::handler(method));
     }
     agent
 }
 
-fn take_route_attrs(method: &mut ImplItemFn) -> Vec<(RouteAttr, syn::Attribute)> {
+fn take_route_attrs(method: &mut ImplItemFn) -> Vec<(AttrKind, syn::Attribute)> {
     let mut routes = Vec::new();
-    method.attrs.retain(|attr| match RouteAttr::of(attr) {
+    method.attrs.retain(|attr| match AttrKind::of(attr) {
         Some(kind) => {
             routes.push((kind, attr.clone()));
             false
@@ -71,51 +63,14 @@ fn take_route_attrs(method: &mut ImplItemFn) -> Vec<(RouteAttr, syn::Attribute)>
     routes
 }
 
-/// Whether the generated dispatch can call the method at all.
-fn handler_is_usable(method: &ImplItemFn) -> bool {
+fn handler(method: &ImplItemFn) -> Handler {
     let sig = &method.sig;
-    sig.asyncness.is_some()
-        && sig.generics.params.is_empty()
-        && sig.inputs.iter().all(|arg| match arg {
-            FnArg::Receiver(r) => r.reference.is_some() && r.mutability.is_none(),
-            FnArg::Typed(_) => true,
-        })
-}
-
-fn handler(method: &ImplItemFn, errors: &mut Errors) -> Handler {
-    let sig = &method.sig;
-    if sig.asyncness.is_none() {
-        errors.at(
-            sig.fn_token.span,
-            format!(
-                "route handlers must be `async fn`: write `async fn {}(...)`",
-                sig.ident
-            ),
-        );
-    }
-    if !sig.generics.params.is_empty() {
-        errors.spanned(
-            &sig.generics,
-            "route handlers cannot be generic: every parameter is extracted by its concrete type",
-        );
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.spanned(variadic, "route handlers cannot be variadic");
-    }
-    let mut takes_self = false;
-    let mut params = Vec::new();
-    for arg in &sig.inputs {
-        match arg {
-            FnArg::Receiver(receiver) => {
-                if receiver.reference.is_none() || receiver.mutability.is_some() {
-                    errors.spanned(
-                        receiver,
-                        "route handlers take `&self`: the agent is shared by every delivery",
-                    );
-                }
-                takes_self = true;
-            }
-            FnArg::Typed(typed) => params.push(Param {
+    let params = sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Receiver(_) => None,
+            FnArg::Typed(typed) => Some(Param {
                 name: match &*typed.pat {
                     Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
                     _ => None,
@@ -123,17 +78,18 @@ fn handler(method: &ImplItemFn, errors: &mut Errors) -> Handler {
                 option_of: option_of(&typed.ty),
                 ty: (*typed.ty).clone(),
             }),
-        }
-    }
+        })
+        .collect();
     Handler {
         ident: sig.ident.clone(),
-        takes_self,
+        takes_self: sig.receiver().is_some(),
         params,
         output_span: match &sig.output {
             ReturnType::Default => sig.ident.span(),
             ReturnType::Type(_, ty) => ty.span(),
         },
         doc: first_doc_line(&method.attrs),
+        sig: sig.clone(),
     }
 }
 

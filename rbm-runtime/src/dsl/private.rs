@@ -2,6 +2,8 @@
 //! the generated code depends on `::rbm_runtime::__private::*` only and the
 //! runtime can move things around without breaking users.
 
+use std::fmt::Display;
+
 pub use std::future::Future;
 pub use std::sync::LazyLock;
 
@@ -16,8 +18,9 @@ pub use super::matching::{
     Piece, match_template, mime_essence, mime_top_level, split_command, strip_prefix,
 };
 pub use super::result::IntoHandlerResult;
-pub use crate::agent::{Agent, Delivery, HandlerResult, RouteInfo};
+pub use crate::agent::{Agent, Delivery, Handled, HandlerResult, RouteInfo};
 pub use crate::context::Context;
+use crate::handler_error::{HandlerError, Retryable};
 pub use crate::protocol::{LaunchState, MessageContent, Payload, ServerEventType, UserEventType};
 
 /// Compiles a route's regular expression, once, at the first text it is
@@ -76,14 +79,64 @@ pub fn require_send<F: Future + Send>(future: F) -> F {
     future
 }
 
-/// Turns a handler's return value into the runtime's result.
-pub fn finish<T: IntoHandlerResult>(value: T) -> HandlerResult {
-    value.into_handler_result()
+// What a handler returned becomes a `HandlerResult` by "autoref
+// specialization": the generated code writes
+// `match out { v => (&v).__rbm_kind().finish(v) }`. Method lookup tries
+// the receiver `&V` before `&&V`, so a `Result` whose error answers
+// `Retryable` finds `RetryableResultKind` (implemented on the value, taking
+// `&self`) first; everything else finds `OtherReturnKind` (implemented on
+// `&V`). The choice is made on the real type, so it works through aliases.
+
+/// Picks [`RetryableResult`] for a `Result<T, E>` with `E: Retryable`.
+pub trait RetryableResultKind {
+    /// The tag whose `finish` keeps the error's answer.
+    fn __rbm_kind(&self) -> RetryableResult {
+        RetryableResult
+    }
 }
 
-/// The empty result of a delivery no route took: acknowledged, no reply.
-pub fn unhandled() -> HandlerResult {
-    Ok(Vec::new())
+impl<T: IntoHandlerResult, E: Retryable + Display> RetryableResultKind for Result<T, E> {}
+
+/// Picks [`OtherReturn`] for every other return value.
+pub trait OtherReturnKind {
+    /// The tag whose `finish` uses [`IntoHandlerResult`].
+    fn __rbm_kind(&self) -> OtherReturn {
+        OtherReturn
+    }
+}
+
+impl<V> OtherReturnKind for &V {}
+
+/// The handler returned a `Result` whose error says whether it is retryable.
+pub struct RetryableResult;
+
+impl RetryableResult {
+    /// The replies, or the error with its own answer to "retry?".
+    pub fn finish<T: IntoHandlerResult, E: Retryable + Display>(
+        self,
+        value: Result<T, E>,
+    ) -> HandlerResult {
+        match value {
+            Ok(value) => value.into_handler_result(),
+            Err(error) => Err(HandlerError::from_retryable(&error)),
+        }
+    }
+}
+
+/// The handler returned anything else: the public [`IntoHandlerResult`]
+/// contract (an error is retryable).
+pub struct OtherReturn;
+
+impl OtherReturn {
+    /// Turns a handler's return value into the runtime's result.
+    pub fn finish<V: IntoHandlerResult>(self, value: V) -> HandlerResult {
+        value.into_handler_result()
+    }
+}
+
+/// What a delivery no route took comes to: acknowledged, no reply.
+pub fn unhandled() -> Handled {
+    Handled::unrouted(Ok(Vec::new()))
 }
 
 #[cfg(test)]
@@ -99,5 +152,55 @@ mod tests {
         let (_, captures) = regex_match(&fine, "42").expect("matches");
         assert_eq!(&captures["n"], "42");
         assert!(regex_match(&fine, "x").is_none());
+    }
+
+    #[derive(Debug)]
+    struct Refused;
+
+    impl Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("refused")
+        }
+    }
+
+    impl Retryable for Refused {
+        fn is_retryable(&self) -> bool {
+            false
+        }
+    }
+
+    /// What the generated code does with a handler's return value.
+    macro_rules! finish {
+        ($value:expr) => {
+            match $value {
+                value => (&value).__rbm_kind().finish(value),
+            }
+        };
+    }
+
+    #[test]
+    fn a_retryable_error_keeps_its_answer() {
+        type Answer = Result<crate::Reply, Refused>;
+        let refused: Answer = Err(Refused);
+        let error = finish!(refused).expect_err("an error");
+        assert!(!error.is_retryable());
+        assert_eq!(error.to_string(), "refused");
+        let permanent: Result<(), HandlerError> = Err(HandlerError::permanent("bad"));
+        assert!(!finish!(permanent).expect_err("an error").is_retryable());
+        let busy: Result<(), crate::SendError> = Err(crate::SendError::Transient("503".into()));
+        assert!(finish!(busy).expect_err("an error").is_retryable());
+        let fine: Answer = Ok(crate::Reply::text("hi"));
+        assert_eq!(finish!(fine), Ok(vec![crate::Reply::text("hi")]));
+    }
+
+    #[test]
+    fn any_other_error_is_retryable_and_other_values_are_replies() {
+        let other: Result<(), std::fmt::Error> = Err(std::fmt::Error);
+        assert!(finish!(other).expect_err("an error").is_retryable());
+        assert_eq!(finish!(()), Ok(Vec::new()));
+        assert_eq!(
+            finish!(Some(crate::Reply::text("hi"))),
+            Ok(vec![crate::Reply::text("hi")])
+        );
     }
 }

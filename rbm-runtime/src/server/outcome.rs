@@ -7,9 +7,9 @@ use tracing::Level;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 
-use crate::agent::RouteInfo;
 use crate::mask::MaskedPhone;
 use crate::protocol::Payload;
+use crate::route::RouteInfo;
 
 /// How a request ended.
 #[derive(Debug)]
@@ -137,6 +137,7 @@ impl Outcome {
 pub(crate) struct DeliveryFacts<'a> {
     /// The authentic payload, once decoded (kind, agent, sender).
     pub(crate) payload: Option<Payload>,
+    /// The route whose handler ran, as the agent's dispatch returned it.
     pub(crate) route: Option<&'static RouteInfo>,
     pub(crate) path: &'a str,
 }

@@ -19,6 +19,7 @@ use crate::agent::{Delivery, DynAgent, HandlerError};
 use crate::context::Context;
 use crate::dedupe::Claim;
 use crate::protocol::{Incoming, Payload, PushEnvelope};
+use crate::route::RouteInfo;
 use crate::sender::ReplySender;
 
 /// What the pipeline needs of a request's head.
@@ -260,11 +261,17 @@ impl Pipeline {
         let handled = AssertUnwindSafe(handle(agent.as_ref(), delivery, &context))
             .catch_unwind()
             .await;
-        facts.route = context.route();
         let outcome = match handled {
-            Ok(Ok(())) => Outcome::Handled,
-            Ok(Err(error)) if error.is_retryable() => Outcome::Failed(error.to_string()),
-            Ok(Err(error)) => Outcome::Undeliverable(error.to_string()),
+            Ok((route, result)) => {
+                facts.route = route;
+                match result {
+                    Ok(()) => Outcome::Handled,
+                    Err(error) if error.is_retryable() => Outcome::Failed(error.to_string()),
+                    Err(error) => Outcome::Undeliverable(error.to_string()),
+                }
+            }
+            // The route of a handler that panicked is unknown: its result,
+            // which names it, never came back.
             Err(_) => Outcome::Panicked,
         };
         claim.end(matches!(outcome, Outcome::Handled)).await;
@@ -273,23 +280,27 @@ impl Pipeline {
     }
 }
 
-/// Runs the agent on a delivery and sends what it returns. An automatic
-/// read receipt that cannot be sent does not stop the handler.
+/// Runs the agent on a delivery and sends what it returns; says which route
+/// took it. An automatic read receipt that cannot be sent does not stop the
+/// handler.
 async fn handle(
     agent: &dyn DynAgent,
     delivery: &Delivery,
     context: &Context,
-) -> Result<(), HandlerError> {
+) -> (Option<&'static RouteInfo>, Result<(), HandlerError>) {
     if agent.auto_read_receipts() && user_message_id(delivery).is_some() {
         match context.mark_read().await {
-            Err(error) if error.is_retryable() => return Err(error.into()),
+            Err(error) if error.is_retryable() => return (None, Err(error.into())),
             Err(error) => tracing::warn!(%error, "read receipt dropped"),
             Ok(()) => {}
         }
     }
-    let replies = agent.handle_boxed(delivery, context).await?;
-    context.reply_all(replies).await?;
-    Ok(())
+    let handled = agent.dispatch_boxed(delivery, context).await;
+    let sent = match handled.result {
+        Ok(replies) => context.reply_all(replies).await.map_err(HandlerError::from),
+        Err(error) => Err(error),
+    };
+    (handled.route, sent)
 }
 
 fn user_message_id(delivery: &Delivery) -> Option<String> {

@@ -31,6 +31,17 @@ impl Bot {
         let _ = n;
     }
 
+    #[on_message(postback = "n:{n}")]
+    async fn number(&self, n: u32) {
+        let _ = n;
+    }
+
+    // The same type by its full path: unreachable too.
+    #[on_message(postback = "n:{m}")]
+    async fn number_again(&self, m: core::primitive::u32) {
+        let _ = m;
+    }
+
     #[on_event(read)]
     async fn read(&self) {}
 

@@ -3,28 +3,25 @@
 
 use std::collections::HashMap;
 
-use quote::ToTokens;
-
-use super::errors::Errors;
-use super::model::{Handler, Matcher, Mime, Piece, Postback, Route};
-use super::parse::Agent;
-use super::template;
+use crate::agent::errors::Errors;
+use crate::agent::model::{Handler, Matcher, Mime, Piece, Postback, Route};
+use crate::agent::{template, types};
 
 /// Records every problem; returns which routes are sound enough to dispatch.
-pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Vec<bool> {
-    let mut keep = vec![true; agent.routes.len()];
+pub(crate) fn check(handlers: &[Handler], routes: &[Route], errors: &mut Errors) -> Vec<bool> {
+    let mut keep = vec![true; routes.len()];
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut templates: Vec<(usize, String, Vec<Option<String>>)> = Vec::new();
-    for (index, route) in agent.routes.iter().enumerate() {
+    for (index, route) in routes.iter().enumerate() {
         if let Matcher::Postback(Postback::Template(pieces)) = &route.matcher {
             let skeleton = template::skeleton(pieces);
-            let types = segment_types(pieces, &agent.handlers[route.handler]);
+            let types = segment_types(pieces, &handlers[route.handler]);
             let shadowing = templates
                 .iter()
                 .find(|(_, other, earlier)| *other == skeleton && shadows(earlier, &types));
             match shadowing {
                 Some(&(first, _, ref earlier)) => {
-                    shadowed_template(agent, &agent.routes[first], earlier, route, &types, errors);
+                    shadowed_template(handlers, &routes[first], earlier, route, &types, errors);
                     keep[index] = false;
                 }
                 None => templates.push((index, skeleton, types)),
@@ -33,7 +30,7 @@ pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Vec<bool> {
         for key in match_keys(&route.matcher) {
             match seen.get(&key) {
                 Some(&first) => {
-                    duplicate(agent, &agent.routes[first], route, errors);
+                    duplicate(handlers, &routes[first], route, errors);
                     keep[index] = false;
                 }
                 None => {
@@ -41,7 +38,7 @@ pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Vec<bool> {
                 }
             }
         }
-        let handler = &agent.handlers[route.handler];
+        let handler = &handlers[route.handler];
         if !segments_taken(route, handler, errors) {
             keep[index] = false;
         }
@@ -49,8 +46,8 @@ pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Vec<bool> {
     keep
 }
 
-fn duplicate(agent: &Agent, first: &Route, again: &Route, errors: &mut Errors) {
-    let name = |r: &Route| agent.handlers[r.handler].ident.to_string();
+fn duplicate(handlers: &[Handler], first: &Route, again: &Route, errors: &mut Errors) {
+    let name = |r: &Route| handlers[r.handler].ident.to_string();
     let message = if again.matcher == Matcher::Fallback {
         format!(
             "more than one fallback: `{}` and `{}` both have `#[on_message]` without keys; keep one",
@@ -72,9 +69,11 @@ fn duplicate(agent: &Agent, first: &Route, again: &Route, errors: &mut Errors) {
     }
 }
 
-/// The type of the parameter taking each segment of a template, as written
-/// (`T` for `Option<T>`), in order; `None` for a segment that takes any
-/// text: a `String` parameter, or an ignored `{_name}`.
+/// The type of the parameter taking each segment of a template, in the
+/// canonical spelling of [`types::canonical`] (`T` for `Option<T>`), in
+/// order; `None` for a segment that takes any text: a `String` parameter,
+/// or an ignored `{_name}`. A `type` alias is compared as written (a macro
+/// cannot resolve it), so an alias of `String` is not seen to take any text.
 fn segment_types(pieces: &[Piece], handler: &Handler) -> Vec<Option<String>> {
     pieces
         .iter()
@@ -88,12 +87,7 @@ fn segment_types(pieces: &[Piece], handler: &Handler) -> Vec<Option<String>> {
                 .iter()
                 .find(|p| p.name.as_deref() == Some(name))?;
             let ty = param.option_of.as_ref().unwrap_or(&param.ty);
-            let ty = ty.to_token_stream().to_string();
-            (!matches!(
-                ty.as_str(),
-                "String" | "std :: string :: String" | ":: std :: string :: String"
-            ))
-            .then_some(ty)
+            (!types::is_string(ty)).then(|| types::canonical(ty))
         })
         .collect()
 }
@@ -110,14 +104,14 @@ fn shadows(earlier: &[Option<String>], later: &[Option<String>]) -> bool {
 }
 
 fn shadowed_template(
-    agent: &Agent,
+    handlers: &[Handler],
     first: &Route,
     earlier: &[Option<String>],
     again: &Route,
     types: &[Option<String>],
     errors: &mut Errors,
 ) {
-    let name = |r: &Route| agent.handlers[r.handler].ident.to_string();
+    let name = |r: &Route| handlers[r.handler].ident.to_string();
     let why = if earlier == types {
         "its segments have the same types".to_string()
     } else {

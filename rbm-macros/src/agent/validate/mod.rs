@@ -1,0 +1,64 @@
+//! Every check of `#[rbm_agent]`: handler signatures, what each route
+//! attribute's keys mean together, and routes compared with each other.
+//! Turns the parsed model into routes the expansion can dispatch.
+
+mod keys;
+mod routes;
+mod signature;
+
+use super::errors::{Errors, Origin};
+use super::model::Route;
+use super::parse::Agent;
+
+/// The routes of an agent, validated.
+pub(crate) struct Valid {
+    /// Every route whose attribute is sound, in declaration order: the
+    /// route table of the logs.
+    pub(crate) routes: Vec<Route>,
+    /// For each route, whether it is dispatched (an unreachable one, already
+    /// reported, is not).
+    pub(crate) live: Vec<bool>,
+}
+
+/// Records every problem of `agent`; returns its sound routes.
+pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Valid {
+    if let Some(path) = &agent.trait_path {
+        errors.about(Origin::AGENT);
+        errors.spanned(
+            path,
+            "`#[rbm_agent]` goes on an inherent `impl` block of handlers, not on a trait impl",
+        );
+    }
+    let usable: Vec<bool> = agent
+        .handlers
+        .iter()
+        .enumerate()
+        .map(|(index, handler)| {
+            errors.about(Origin::signature(index));
+            signature::check(handler, errors)
+        })
+        .collect();
+    let mut routes = Vec::new();
+    // An attribute with a syntax error was reported by the parser; judging
+    // what is left of its keys would only add confusing errors.
+    for attr in agent.attrs.iter().filter(|attr| attr.parsed) {
+        errors.about(Origin::attr(attr.handler, attr.position));
+        let Some(matcher) = keys::matcher(attr.kind, &attr.keys, errors) else {
+            continue;
+        };
+        // A handler whose signature is broken gets no routes: its errors
+        // are reported once, not again from the generated dispatch.
+        if usable[attr.handler] {
+            routes.push(Route {
+                handler: attr.handler,
+                matcher,
+                pattern: attr.pattern(),
+                tokens: attr.tokens.clone(),
+                literal: keys::literal_span(&attr.keys),
+            });
+        }
+    }
+    errors.about(Origin::ROUTES);
+    let live = routes::check(&agent.handlers, &routes, errors);
+    Valid { routes, live }
+}
