@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use warp::Filter;
 
 use super::pipeline::{Pipeline, RequestHead, SIGNATURE_HEADER};
+use super::target::TargetCheck;
 
 /// Limits of the connections a listener accepts.
 pub(crate) struct ListenerLimits {
@@ -51,7 +52,7 @@ pub(crate) async fn run(
                 async move { pipeline.serve(method, path.as_str(), head, body).await }
             },
         );
-    let service = warp::service(filter);
+    let service = TargetCheck::new(TowerToHyperService::new(warp::service(filter)));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -81,10 +82,7 @@ pub(crate) async fn run(
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
-            .serve_connection(
-                TokioIo::new(stream),
-                TowerToHyperService::new(service.clone()),
-            );
+            .serve_connection(TokioIo::new(stream), service.clone());
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {

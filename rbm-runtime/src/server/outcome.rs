@@ -16,6 +16,8 @@ use crate::protocol::Payload;
 pub(crate) enum Outcome {
     /// No webhook on this path.
     NotFound,
+    /// The target is `host:port` (authority form, as `CONNECT` sends): no path to route.
+    NoPathInTarget,
     /// A webhook path, but not `POST`.
     MethodNotAllowed,
     /// The body is over the limit.
@@ -55,7 +57,9 @@ impl Outcome {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::BadRequest(_) | Self::HandshakeRefused => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::HandshakeRefused | Self::NoPathInTarget => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::HandshakeAccepted(_)
             | Self::Unhandleable(_)
@@ -70,6 +74,7 @@ impl Outcome {
     fn label(&self) -> &'static str {
         match self {
             Self::NotFound => "not_found",
+            Self::NoPathInTarget => "no_path_in_target",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::TooLarge => "too_large",
             Self::BodyTimeout => "body_timeout",
@@ -100,9 +105,11 @@ impl Outcome {
             | Self::Panicked
             | Self::StillInFlight
             | Self::HandshakeRefused => Level::WARN,
-            Self::NotFound | Self::MethodNotAllowed | Self::TooLarge | Self::BodyTimeout => {
-                Level::DEBUG
-            }
+            Self::NotFound
+            | Self::NoPathInTarget
+            | Self::MethodNotAllowed
+            | Self::TooLarge
+            | Self::BodyTimeout => Level::DEBUG,
         }
     }
 
