@@ -100,6 +100,13 @@ impl ServerBuilder {
         self
     }
 
+    /// How long a response may wait for the client to take it before the
+    /// connection is closed (a client that never reads frees its slot).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.config.write_timeout = timeout;
+        self
+    }
+
     /// The most connections open at once.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.config.max_connections = connections;
@@ -226,6 +233,10 @@ impl ServerBuilder {
                 self.config.body_timeout,
             ),
             (
+                "write timeout (RBM_WRITE_TIMEOUT_SECS)",
+                self.config.write_timeout,
+            ),
+            (
                 "dedupe max age (RBM_DEDUPE_TTL_SECS)",
                 self.config.dedupe_max_age,
             ),
@@ -296,6 +307,7 @@ impl ServerBuilder {
             .map_err(|source| Error::Bind { addr, source })?;
         let limits = ListenerLimits {
             header_timeout: config.header_timeout,
+            write_timeout: config.write_timeout,
             max_connections: config.max_connections,
             shutdown_grace: config.shutdown_grace,
         };
@@ -447,6 +459,10 @@ mod tests {
             .webhook("/", "t", Quiet)
             .dedupe_limits(10, Duration::ZERO);
         assert!(refused(forgetful).contains("RBM_DEDUPE_TTL_SECS"));
+        let impatient = Server::builder()
+            .webhook("/", "t", Quiet)
+            .write_timeout(Duration::ZERO);
+        assert!(refused(impatient).contains("RBM_WRITE_TIMEOUT_SECS"));
         let no_room = Server::builder().webhook("/", "t", Quiet).body_limit(0);
         assert!(refused(no_room).contains("RBM_BODY_LIMIT"));
     }

@@ -1,5 +1,6 @@
 //! The accept loop: warp's service on hyper's HTTP/1 connections, with a
-//! header read timeout, a connection limit and graceful shutdown.
+//! header read timeout (which also ends idle keep-alive connections), a
+//! write timeout, a connection limit and graceful shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_io_timeout::TimeoutStream;
 use warp::Filter;
 
 use super::pipeline::{Pipeline, RequestHead, SIGNATURE_HEADER};
@@ -18,6 +20,7 @@ use super::target::TargetCheck;
 /// Limits of the connections a listener accepts.
 pub(crate) struct ListenerLimits {
     pub(crate) header_timeout: Duration,
+    pub(crate) write_timeout: Duration,
     pub(crate) max_connections: usize,
     pub(crate) shutdown_grace: Duration,
 }
@@ -79,10 +82,15 @@ pub(crate) async fn run(
             },
         };
         let _ = stream.set_nodelay(true);
+        // Hyper has no deadline on writing a response: without this, a client
+        // that sends requests and never reads the answers holds its
+        // connection, and its slot, for ever.
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(limits.write_timeout));
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(stream), service.clone());
+            .serve_connection(TokioIo::new(Box::pin(stream)), service.clone());
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
