@@ -8,6 +8,7 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 
 use crate::agent::RouteInfo;
+use crate::escape::{Escaped, push_escaped};
 use crate::mask::MaskedPhone;
 use crate::protocol::Payload;
 
@@ -181,7 +182,8 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
 
 /// The one line of a request. It is assembled by hand and handed to tracing
 /// as one message: formatting ten fields through `fmt` costs several times
-/// more, on every request.
+/// more, on every request. Every value that comes from the request (path,
+/// agent, sender, reason) is escaped, so none can forge or hide a line.
 fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> String {
     let payload = facts.payload.as_ref();
     let kind = payload.map_or("-", |p| p.kind().as_str());
@@ -189,11 +191,13 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
     let route = facts.route.map_or("-", |r| r.name);
     let mut line = String::with_capacity(192);
     line.push_str("delivery path=");
-    line.push_str(facts.path);
-    for (key, value) in [(" kind=", kind), (" agent=", agent), (" route=", route)] {
-        line.push_str(key);
-        line.push_str(value);
-    }
+    push_escaped(&mut line, facts.path);
+    line.push_str(" kind=");
+    line.push_str(kind);
+    line.push_str(" agent=");
+    push_escaped(&mut line, agent);
+    line.push_str(" route=");
+    line.push_str(route);
     line.push_str(" sender=");
     match payload.and_then(Payload::phone_number) {
         Some(phone) => MaskedPhone(phone).push_to(&mut line),
@@ -215,7 +219,7 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
     };
     if let Some(reason) = reason {
         use std::fmt::Write as _;
-        let _ = write!(line, " reason={reason}");
+        let _ = write!(line, " reason={}", Escaped(reason));
     }
     line
 }
