@@ -39,6 +39,15 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The server stopped accepting connections: its listening socket failed
+    /// (or, through a bug, its accept loop panicked).
+    #[error("stopped accepting connections on {addr}: {source}")]
+    Accept {
+        /// The address it listened on.
+        addr: SocketAddr,
+        /// What failed.
+        source: std::io::Error,
+    },
     /// The RBM API client's settings are invalid (e.g. an unreadable key file).
     #[error(transparent)]
     Api(#[from] crate::api::ApiConfigError),

@@ -7,6 +7,7 @@ pub mod context;
 pub mod dedupe;
 pub mod dsl;
 mod error;
+mod escape;
 mod handler_error;
 pub mod logging;
 mod mask;

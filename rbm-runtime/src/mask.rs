@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-/// Displays a phone number with all but its last 4 characters masked.
+use crate::escape::{is_plain, push_escaped};
+
+/// Displays a phone number with all but its last 4 characters masked. The
+/// number comes from a request: what is shown of it is escaped for a log line.
 pub(crate) struct MaskedPhone<'a>(pub &'a str);
 
 impl MaskedPhone<'_> {
@@ -10,8 +13,17 @@ impl MaskedPhone<'_> {
     pub(crate) fn push_to(&self, out: &mut String) {
         let chars = self.0.chars().count();
         let keep = chars.min(4).min(chars.saturating_sub(2));
-        out.push_str("***");
-        out.extend(self.0.chars().skip(chars - keep));
+        let tail = self
+            .0
+            .char_indices()
+            .nth(chars - keep)
+            .map_or("", |(start, _)| &self.0[start..]);
+        if tail.is_empty() || is_plain(tail) {
+            out.push_str("***");
+            out.push_str(tail);
+        } else {
+            push_escaped(out, &format!("***{tail}"));
+        }
     }
 }
 
@@ -41,5 +53,14 @@ mod tests {
         assert_eq!(MaskedPhone("+123").to_string(), "***23");
         assert_eq!(MaskedPhone("").to_string(), "***");
         assert_eq!(format!("{:?}", MaskedPhone("+12223334444")), "\"***4444\"");
+    }
+
+    #[test]
+    fn what_is_shown_cannot_break_a_log_line() {
+        assert_eq!(
+            MaskedPhone("+1222\n\u{1b}[2").to_string(),
+            r#""***\n\u{1b}[2""#
+        );
+        assert_eq!(MaskedPhone("+1 234 5").to_string(), r#""***34 5""#);
     }
 }

@@ -84,7 +84,7 @@ impl ReplySender for LogSender {
         tracing::info!(
             to = %crate::mask::MaskedPhone(&message.phone_number),
             message_id = %message.message_id,
-            reply = %message.reply,
+            reply = %crate::escape::Escaped(&message.reply),
             "reply (not sent: no RBM API credentials)"
         );
         Box::pin(std::future::ready(Ok(())))

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use support::{
     Action, PHONE, Recorder, Spelling, TOKEN, TestServer, envelope, handshake, post, pubsub_id,
-    push, status, text_message, user_event,
+    push, status, text_message, text_message_for, user_event,
 };
 
 /// Everything the subscriber writes, shared with the test.
@@ -135,4 +135,34 @@ fn the_client_token_is_never_logged() {
         "the forged push is logged:\n{log}"
     );
     assert!(!log.contains(TOKEN), "the client token was logged:\n{log}");
+}
+
+#[test]
+fn what_a_payload_says_cannot_forge_colour_or_split_a_log_line() {
+    let forged = "evil\nINFO rbm::delivery: delivery path=/forged outcome=handled\x1b[2K\x1b[31m";
+    let log = capture_logs(|| async {
+        let server = TestServer::start(Recorder::new("agent")).await;
+        let message = text_message_for(forged, "+12223\n\x1b[", "MxForged", "hi\nthere");
+        assert_eq!(status(push(&server.url, &message, &pubsub_id())).await, 200);
+        server.server.shutdown().await;
+    });
+    let deliveries: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("delivery path="))
+        .collect();
+    assert_eq!(deliveries.len(), 1, "one line for the delivery:\n{log}");
+    let line = deliveries[0];
+    assert!(has_field(line, "outcome", "handled"), "{line}");
+    assert!(
+        line.contains(r#"agent="evil\nINFO"#),
+        "the agent, escaped: {line}"
+    );
+    assert!(
+        line.contains(r#"sender="***3\n\u{1b}[""#),
+        "the sender, escaped: {line}"
+    );
+    assert!(
+        !log.contains('\x1b'),
+        "an ANSI escape reached the log:\n{log}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Configuring a server from code, and the handle of a running one.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle};
 use warp::http;
 
 use super::claim::Claims;
@@ -97,6 +98,13 @@ impl ServerBuilder {
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.config.header_timeout = timeout;
         self.config.body_timeout = timeout;
+        self
+    }
+
+    /// How long a response may wait for the client to take it before the
+    /// connection is closed (a client that never reads frees its slot).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.config.write_timeout = timeout;
         self
     }
 
@@ -226,6 +234,10 @@ impl ServerBuilder {
                 self.config.body_timeout,
             ),
             (
+                "write timeout (RBM_WRITE_TIMEOUT_SECS)",
+                self.config.write_timeout,
+            ),
+            (
                 "dedupe max age (RBM_DEDUPE_TTL_SECS)",
                 self.config.dedupe_max_age,
             ),
@@ -291,31 +303,7 @@ impl ServerBuilder {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| Error::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| Error::Bind { addr, source })?;
-        let limits = ListenerLimits {
-            header_timeout: config.header_timeout,
-            max_connections: config.max_connections,
-            shutdown_grace: config.shutdown_grace,
-        };
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(listener::run(
-            listener,
-            Arc::clone(&pipeline),
-            limits,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        // Announced only once listening: a failed start prints its one error line alone.
-        pipeline.announce();
-        tracing::info!(%local_addr, "rbm webhook server listening");
-        Ok(RunningServer {
-            local_addr,
-            stop: Some(stop),
-            task,
-        })
+        start(pipeline, &config, listener)
     }
 
     /// Checks the configuration and returns the request pipeline without a
@@ -326,19 +314,55 @@ impl ServerBuilder {
     }
 
     /// Binds and serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+    /// Fails if the listening socket fails while serving.
     pub async fn serve(self) -> Result<(), Error> {
-        let server = self.bind().await?;
-        listener::shutdown_signal().await;
-        server.shutdown().await;
-        Ok(())
+        self.bind()
+            .await?
+            .run_until(listener::shutdown_signal())
+            .await
     }
+}
+
+/// Serves `pipeline` on `listener` in the background.
+fn start(
+    pipeline: Arc<Pipeline>,
+    config: &ServerConfig,
+    listener: TcpListener,
+) -> Result<RunningServer, Error> {
+    let addr = config.socket_addr();
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
+    let limits = ListenerLimits {
+        header_timeout: config.header_timeout,
+        write_timeout: config.write_timeout,
+        max_connections: config.max_connections,
+        shutdown_grace: config.shutdown_grace,
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(listener::run(
+        listener,
+        Arc::clone(&pipeline),
+        limits,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // Announced only once listening: a failed start prints its one error line alone.
+    pipeline.announce();
+    tracing::info!(%local_addr, "rbm webhook server listening");
+    Ok(RunningServer {
+        local_addr,
+        stop: Some(stop),
+        task,
+    })
 }
 
 /// A server serving in the background.
 pub struct RunningServer {
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    task: JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
@@ -349,10 +373,44 @@ impl RunningServer {
 
     /// Stops accepting, lets requests in flight finish, and returns when done.
     pub async fn shutdown(mut self) {
+        if let Err(error) = self.stop_and_wait().await {
+            tracing::error!(%error, "the server had failed before it was shut down");
+        }
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully. Returns
+    /// early, with the error, if the accept loop fails first.
+    async fn run_until(mut self, signal: impl Future<Output = ()>) -> Result<(), Error> {
+        tokio::select! {
+            () = signal => self.stop_and_wait().await,
+            ended = &mut self.task => {
+                // It ended without being asked to: whatever it says, a failure.
+                self.stop = None;
+                Err(self.failure(ended))
+            }
+        }
+    }
+
+    async fn stop_and_wait(&mut self) -> Result<(), Error> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = (&mut self.task).await;
+        match (&mut self.task).await {
+            Ok(Ok(())) => Ok(()),
+            ended => Err(self.failure(ended)),
+        }
+    }
+
+    fn failure(&self, ended: Result<std::io::Result<()>, JoinError>) -> Error {
+        let source = match ended {
+            Ok(Err(error)) => error,
+            Ok(Ok(())) => std::io::Error::other("the accept loop ended by itself"),
+            Err(join) => std::io::Error::other(join),
+        };
+        Error::Accept {
+            addr: self.local_addr,
+            source,
+        }
     }
 }
 
@@ -447,8 +505,46 @@ mod tests {
             .webhook("/", "t", Quiet)
             .dedupe_limits(10, Duration::ZERO);
         assert!(refused(forgetful).contains("RBM_DEDUPE_TTL_SECS"));
+        let impatient = Server::builder()
+            .webhook("/", "t", Quiet)
+            .write_timeout(Duration::ZERO);
+        assert!(refused(impatient).contains("RBM_WRITE_TIMEOUT_SECS"));
         let no_room = Server::builder().webhook("/", "t", Quiet).body_limit(0);
         assert!(refused(no_room).contains("RBM_BODY_LIMIT"));
+    }
+
+    // Shutting a listening socket down makes its accepts fail on Linux only.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_listening_socket_that_fails_ends_serving_with_its_error() {
+        let (pipeline, config) = Server::builder()
+            .webhook("/", "t", Quiet)
+            .assemble()
+            .expect("a valid configuration");
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        socket.set_nonblocking(true).expect("non-blocking");
+        let same_socket = socket.try_clone().expect("a second handle");
+        let listener = TcpListener::from_std(socket).expect("a tokio listener");
+        let server = start(pipeline, &config, listener).expect("started");
+        // On Linux, a listening socket that is shut down fails every accept
+        // with EINVAL: it will never accept again.
+        socket2::SockRef::from(&same_socket)
+            .shutdown(std::net::Shutdown::Both)
+            .expect("shutdown");
+        let served = tokio::time::timeout(
+            Duration::from_secs(10),
+            server.run_until(std::future::pending()),
+        )
+        .await
+        .expect("serving ends once the socket fails");
+        let error = served.expect_err("a failure");
+        assert!(matches!(error, Error::Accept { .. }), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("stopped accepting connections on 127.0.0.1:"),
+            "{error}"
+        );
     }
 
     #[test]

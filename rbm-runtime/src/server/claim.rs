@@ -1,10 +1,15 @@
 //! Claiming a delivery in the duplicate store, waiting for a copy in
 //! flight, and ending the claim exactly once.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
+use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -100,6 +105,92 @@ impl Drop for ClaimGuard {
             return;
         }
         let (claims, keys) = (Arc::clone(&self.claims), std::mem::take(&mut self.keys));
-        tokio::spawn(async move { claims.end(&keys, false).await });
+        let mut release: Pin<Box<dyn Future<Output = ()> + Send>> =
+            Box::pin(async move { claims.end(&keys, false).await });
+        // A store that answers at once (the in-memory one) is released right
+        // here: no task, and no runtime needed, so a request dropped after
+        // its runtime is gone still frees its claim. A store that is polled
+        // outside a runtime and needs one panics: that must not escape a drop.
+        let mut context = Context::from_waker(Waker::noop());
+        let polled =
+            std::panic::catch_unwind(AssertUnwindSafe(|| release.as_mut().poll(&mut context)));
+        match (polled, Handle::try_current()) {
+            (Ok(std::task::Poll::Ready(())), _) => {}
+            // The same future goes on in a task: nothing is done twice.
+            (Ok(std::task::Poll::Pending), Ok(runtime)) => drop(runtime.spawn(release)),
+            _ => tracing::warn!(
+                "a dropped delivery's claim could not be released (its store needs a \
+                 runtime and none is running): its redelivery waits until the store forgets it"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedupe::{MemoryStore, StoreFuture};
+
+    fn keys() -> Vec<DedupeKey> {
+        vec![DedupeKey::of(&["pubsub", "/", "1"])]
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    fn memory() -> Arc<dyn DuplicateStore> {
+        Arc::new(MemoryStore::new(100, Duration::from_secs(60)))
+    }
+
+    #[test]
+    fn a_claim_dropped_outside_any_runtime_is_released_at_once() {
+        let claims = Claims::new(memory());
+        let guard = runtime()
+            .block_on(claims.claim(keys()))
+            .unwrap_or_else(|claim| panic!("not fresh: {claim:?}"));
+        // The runtime is gone: dropping the guard must not panic.
+        drop(guard);
+        let again = runtime().block_on(claims.claim(keys()));
+        assert!(
+            again.is_ok(),
+            "the claim was not released: {again:?}",
+            again = again.err()
+        );
+    }
+
+    /// A store whose `finish` needs the runtime (it yields once first).
+    struct Yielding(Arc<dyn DuplicateStore>);
+
+    impl DuplicateStore for Yielding {
+        fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim> {
+            self.0.claim(keys)
+        }
+
+        fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()> {
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                self.0.finish(keys, handled).await;
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_of_a_slower_store_is_released_by_a_task() {
+        let claims = Claims::new(Arc::new(Yielding(memory())));
+        let guard = claims.claim(keys()).await.expect("fresh");
+        drop(guard);
+        let again = tokio::time::timeout(Duration::from_secs(5), claims.claim(keys())).await;
+        assert!(matches!(again, Ok(Ok(_))), "the claim was not released");
+    }
+
+    #[test]
+    fn a_claim_of_a_slower_store_dropped_outside_any_runtime_does_not_panic() {
+        let claims = Claims::new(Arc::new(Yielding(memory())));
+        let guard = runtime().block_on(claims.claim(keys())).expect("fresh");
+        drop(guard);
     }
 }

@@ -16,10 +16,16 @@ pub struct ServerConfig {
     pub port: u16,
     /// Largest request body accepted, in bytes (`RBM_BODY_LIMIT`, default 1 MiB).
     pub body_limit: usize,
-    /// Time a client has to send its request headers (`RBM_HEADER_TIMEOUT_SECS`, default 10 s).
+    /// Time a client has to send a request's headers, counted from when the
+    /// connection is ready for that request: so also the longest a keep-alive
+    /// connection stays idle (`RBM_HEADER_TIMEOUT_SECS`, default 10 s).
     pub header_timeout: Duration,
     /// Time a client has to send its request body (`RBM_BODY_TIMEOUT_SECS`, default 10 s).
     pub body_timeout: Duration,
+    /// Longest a response may wait for the client to take it: a connection
+    /// whose writes make no progress for this long is closed, so a client
+    /// that never reads cannot keep its slot (`RBM_WRITE_TIMEOUT_SECS`, default 10 s).
+    pub write_timeout: Duration,
     /// Most connections open at once (`RBM_MAX_CONNECTIONS`, default 10 000).
     pub max_connections: usize,
     /// How long shutdown waits for requests in flight (default 30 s).
@@ -38,6 +44,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             shutdown_grace: Duration::from_secs(30),
             dedupe_capacity: 10_000,
@@ -96,6 +103,11 @@ impl ServerConfig {
                 &lookup,
                 "RBM_BODY_TIMEOUT_SECS",
                 defaults.body_timeout.as_secs(),
+            )?),
+            write_timeout: Duration::from_secs(positive(
+                &lookup,
+                "RBM_WRITE_TIMEOUT_SECS",
+                defaults.write_timeout.as_secs(),
             )?),
             max_connections: positive(&lookup, "RBM_MAX_CONNECTIONS", defaults.max_connections)?,
             dedupe_capacity: positive(&lookup, "RBM_DEDUPE_CAPACITY", defaults.dedupe_capacity)?,
@@ -235,6 +247,10 @@ mod tests {
             (
                 &[("RBM_CLIENT_TOKEN", "t"), ("RBM_DEDUPE_CAPACITY", "-1")],
                 "RBM_DEDUPE_CAPACITY",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_WRITE_TIMEOUT_SECS", "0")],
+                "RBM_WRITE_TIMEOUT_SECS",
             ),
         ];
         for (pairs, name) in cases {

@@ -8,6 +8,7 @@ mod listener;
 mod outcome;
 mod pipeline;
 mod sequencer;
+mod target;
 mod webhook;
 
 pub use builder::{PartnerAgents, RunningServer, Server, ServerBuilder, WebhookHandler};

@@ -7,6 +7,7 @@ use tracing::Level;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 
+use crate::escape::{Escaped, push_escaped};
 use crate::mask::MaskedPhone;
 use crate::protocol::Payload;
 use crate::route::RouteInfo;
@@ -16,6 +17,8 @@ use crate::route::RouteInfo;
 pub(crate) enum Outcome {
     /// No webhook on this path.
     NotFound,
+    /// The target is `host:port` (authority form, as `CONNECT` sends): no path to route.
+    NoPathInTarget,
     /// A webhook path, but not `POST`.
     MethodNotAllowed,
     /// The body is over the limit.
@@ -55,7 +58,9 @@ impl Outcome {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::BadRequest(_) | Self::HandshakeRefused => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::HandshakeRefused | Self::NoPathInTarget => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::HandshakeAccepted(_)
             | Self::Unhandleable(_)
@@ -70,6 +75,7 @@ impl Outcome {
     fn label(&self) -> &'static str {
         match self {
             Self::NotFound => "not_found",
+            Self::NoPathInTarget => "no_path_in_target",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::TooLarge => "too_large",
             Self::BodyTimeout => "body_timeout",
@@ -100,9 +106,11 @@ impl Outcome {
             | Self::Panicked
             | Self::StillInFlight
             | Self::HandshakeRefused => Level::WARN,
-            Self::NotFound | Self::MethodNotAllowed | Self::TooLarge | Self::BodyTimeout => {
-                Level::DEBUG
-            }
+            Self::NotFound
+            | Self::NoPathInTarget
+            | Self::MethodNotAllowed
+            | Self::TooLarge
+            | Self::BodyTimeout => Level::DEBUG,
         }
     }
 
@@ -175,7 +183,8 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
 
 /// The one line of a request. It is assembled by hand and handed to tracing
 /// as one message: formatting ten fields through `fmt` costs several times
-/// more, on every request.
+/// more, on every request. Every value that comes from the request (path,
+/// agent, sender, reason) is escaped, so none can forge or hide a line.
 fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> String {
     let payload = facts.payload.as_ref();
     let kind = payload.map_or("-", |p| p.kind().as_str());
@@ -183,11 +192,13 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
     let route = facts.route.map_or("-", |r| r.name);
     let mut line = String::with_capacity(192);
     line.push_str("delivery path=");
-    line.push_str(facts.path);
-    for (key, value) in [(" kind=", kind), (" agent=", agent), (" route=", route)] {
-        line.push_str(key);
-        line.push_str(value);
-    }
+    push_escaped(&mut line, facts.path);
+    line.push_str(" kind=");
+    line.push_str(kind);
+    line.push_str(" agent=");
+    push_escaped(&mut line, agent);
+    line.push_str(" route=");
+    line.push_str(route);
     line.push_str(" sender=");
     match payload.and_then(Payload::phone_number) {
         Some(phone) => MaskedPhone(phone).push_to(&mut line),
@@ -209,7 +220,7 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
     };
     if let Some(reason) = reason {
         use std::fmt::Write as _;
-        let _ = write!(line, " reason={reason}");
+        let _ = write!(line, " reason={}", Escaped(reason));
     }
     line
 }

@@ -209,7 +209,7 @@ impl Pipeline {
         };
         if let Payload::Unknown(unknown) = &payload {
             tracing::warn!(
-                reason = unknown.reason.as_str(),
+                reason = %crate::escape::Escaped(&unknown.reason),
                 "authentic payload of an unknown kind"
             );
         }
