@@ -176,3 +176,26 @@ async fn keep_lines(
         output.push_back(line);
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::process::CommandExt as _;
+
+    use super::group;
+
+    #[test]
+    fn a_process_group_is_found_signalled_and_gone() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .expect("sleep starts");
+        let pgid = child.id();
+        assert!(group::signal(pgid, None), "the group exists");
+        assert!(group::signal(pgid, Some(group::Signal::TERM)));
+        let status = child.wait().expect("sleep ends");
+        assert!(!status.success(), "ended by the signal: {status}");
+        assert!(!group::signal(pgid, None), "the group is gone");
+        assert!(!group::signal(pgid, Some(group::Signal::KILL)));
+    }
+}
