@@ -2,6 +2,10 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The environment variable `--token` is read from when not given: the same
+/// one the bot reads its client token from.
+const TOKEN_ENV: &str = "RBM_CLIENT_TOKEN";
+
 /// Develop Google RBM agents locally: chat with a bot, send it signed
 /// deliveries, check its webhook the way the RBM console does.
 #[derive(Debug, Parser)]
@@ -24,7 +28,7 @@ pub(crate) enum Command {
     Chat(ChatArgs),
     /// Send one signed delivery to a webhook and print the status.
     ///
-    /// Example: `rbm send http://127.0.0.1:8080/ --token T text "hello"`.
+    /// Example: `RBM_CLIENT_TOKEN=T rbm send http://127.0.0.1:8080/ text "hello"`.
     Send(SendArgs),
     /// Check a webhook the way the RBM console's "Verify" button does.
     ///
@@ -40,8 +44,10 @@ pub(crate) struct ChatArgs {
     /// of starting one (the tool prints the environment it needs).
     #[arg(long, requires = "token")]
     pub(crate) url: Option<String>,
-    /// The client token of the running bot given with --url.
-    #[arg(long)]
+    /// The client token of the running bot given with --url (or of the bot
+    /// to start; a random one by default). Read from RBM_CLIENT_TOKEN when
+    /// not given, which keeps it out of the shell history and `ps`.
+    #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
     pub(crate) token: Option<String>,
     /// The webhook path of the bot to start (sets RBM_WEBHOOK_PATH).
     #[arg(long, default_value = "/")]
@@ -69,8 +75,10 @@ pub(crate) struct ChatArgs {
 pub(crate) struct SendArgs {
     /// The webhook URL, with its path.
     pub(crate) url: String,
-    /// The webhook's client token (deliveries are signed with it).
-    #[arg(long)]
+    /// The webhook's client token (deliveries are signed with it). Read
+    /// from RBM_CLIENT_TOKEN when not given, which keeps it out of the shell
+    /// history and `ps`.
+    #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
     pub(crate) token: String,
     /// The user the delivery comes from (E.164).
     #[arg(long, default_value = rbm_runtime::testing::DEFAULT_SENDER)]
@@ -197,7 +205,9 @@ pub(crate) enum LaunchKind {
 pub(crate) struct VerifyArgs {
     /// The webhook URL, with its path.
     pub(crate) url: String,
-    /// The client token configured for the webhook in the console.
-    #[arg(long)]
+    /// The client token configured for the webhook in the console. Read
+    /// from RBM_CLIENT_TOKEN when not given, which keeps it out of the shell
+    /// history and `ps`.
+    #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
     pub(crate) token: String,
 }

@@ -41,6 +41,24 @@ async fn rbm(args: Vec<String>) -> std::process::Output {
     .expect("rbm ran")
 }
 
+/// Runs `rbm` with `RBM_CLIENT_TOKEN` set to `token`, or unset.
+async fn rbm_with_token_env(
+    args: Vec<String>,
+    token: Option<&'static str>,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        support::run_with(&args, "", |command| {
+            match token {
+                Some(token) => command.env("RBM_CLIENT_TOKEN", token),
+                None => command.env_remove("RBM_CLIENT_TOKEN"),
+            };
+        })
+    })
+    .await
+    .expect("rbm ran")
+}
+
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -219,4 +237,46 @@ async fn send_delivers_every_kind_and_prints_the_status() {
     assert!(text(&output.stdout).contains("401 Unauthorized"));
     assert!(text(&output.stderr).contains("is --token the webhook's client token?"));
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_token_can_come_from_the_environment() {
+    let (server, url) = webhook().await;
+    let sent = rbm_with_token_env(args(&["send", &url, "text", "hi"]), Some(TOKEN)).await;
+    assert!(
+        text(&sent.stdout).contains("-> 200 OK"),
+        "{}",
+        text(&sent.stderr)
+    );
+    let verified = rbm_with_token_env(args(&["verify", &url]), Some(TOKEN)).await;
+    assert!(verified.status.success(), "{}", text(&verified.stdout));
+    // The command line wins over the environment.
+    let explicit = rbm_with_token_env(
+        args(&["send", &url, "--token", TOKEN, "text", "hi"]),
+        Some("WRONG"),
+    )
+    .await;
+    assert!(explicit.status.success(), "{}", text(&explicit.stdout));
+    let wrong = rbm_with_token_env(args(&["send", &url, "text", "hi"]), Some("WRONG")).await;
+    assert!(text(&wrong.stdout).contains("401 Unauthorized"));
+    // Neither: a usage error naming both ways.
+    let neither = rbm_with_token_env(args(&["send", &url, "text", "hi"]), None).await;
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(
+        text(&neither.stderr).contains("--token"),
+        "{}",
+        text(&neither.stderr)
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn help_names_the_token_variable_but_never_its_value() {
+    for command in ["send", "verify", "chat"] {
+        let help = rbm_with_token_env(args(&[command, "--help"]), Some("SECRETVALUE")).await;
+        let stdout = text(&help.stdout);
+        assert!(help.status.success(), "{command}: {stdout}");
+        assert!(stdout.contains("RBM_CLIENT_TOKEN"), "{command}: {stdout}");
+        assert!(!stdout.contains("SECRETVALUE"), "{command}: {stdout}");
+    }
 }

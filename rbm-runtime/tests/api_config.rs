@@ -161,6 +161,37 @@ async fn a_bad_base_url_names_its_setting() {
 }
 
 #[tokio::test]
+async fn a_base_url_password_is_never_shown() {
+    let fake = FakeRbmApi::start().await.expect("the fake starts");
+    let path = temp_file("key-for-password");
+    fake.write_key_file(&path).expect("written");
+    for base_url in [
+        // Usable but for its credentials, which the API does not take.
+        "https://user:s3cret@example.com",
+        // Unusable for other reasons too.
+        "ftp://user:s3cret@example.com",
+        "http://user:s3cret@exa mple.com",
+    ] {
+        let error = from_vars(&[
+            (
+                "GOOGLE_APPLICATION_CREDENTIALS",
+                path.to_str().expect("utf-8"),
+            ),
+            ("RBM_API_BASE_URL", base_url),
+        ])
+        .expect_err("refused");
+        let (text, debug) = (error.to_string(), format!("{error:?}"));
+        assert!(text.starts_with("RBM_API_BASE_URL="), "{text}");
+        assert!(text.contains("user:***@"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !debug.contains("s3cret"),
+            "{debug}"
+        );
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
 async fn the_environment_configures_a_working_client() {
     let fake = FakeRbmApi::start().await.expect("the fake starts");
     let path = temp_file("key");

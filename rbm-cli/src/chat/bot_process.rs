@@ -106,17 +106,17 @@ impl BotProcess {
         self.stopped = true;
         #[cfg(unix)]
         if let Some(pid) = self.pid {
-            if signal_group("-TERM", pid) {
+            if group::signal(pid, Some(group::Signal::TERM)) {
                 let deadline = tokio::time::Instant::now() + STOP_GRACE;
                 loop {
                     // Reaps the leader, so that it does not count as alive.
                     let _ = self.child.try_wait();
-                    if !signal_group("-0", pid) || tokio::time::Instant::now() >= deadline {
+                    if !group::signal(pid, None) || tokio::time::Instant::now() >= deadline {
                         break;
                     }
                     tokio::time::sleep(STOP_POLL).await;
                 }
-                signal_group("-KILL", pid);
+                group::signal(pid, Some(group::Signal::KILL));
             }
         }
         if self.child.try_wait().ok().flatten().is_none() {
@@ -132,24 +132,31 @@ impl Drop for BotProcess {
         }
         #[cfg(unix)]
         if let Some(pid) = self.pid {
-            signal_group("-KILL", pid);
+            group::signal(pid, Some(group::Signal::KILL));
         }
         // `kill_on_drop` kills the direct child where there are no groups.
     }
 }
 
-/// Sends `signal` (`-TERM`, `-KILL`, `-0` to probe) to the process group
-/// `pgid`; `true` when the group exists. std has no signal API and unsafe
-/// code is forbidden: `kill` it is.
+/// Signals to a process group.
 #[cfg(unix)]
-fn signal_group(signal: &str, pgid: u32) -> bool {
-    std::process::Command::new("kill")
-        .args([signal, "--", &format!("-{pgid}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+mod group {
+    use rustix::process::{Pid, kill_process_group, test_kill_process_group};
+
+    pub(super) use rustix::process::Signal;
+
+    /// Sends `signal` to the process group `pgid`, or with `None` only
+    /// checks that it can be signalled; `true` when the group exists (and
+    /// may be signalled).
+    pub(super) fn signal(pgid: u32, signal: Option<Signal>) -> bool {
+        let Some(pgid) = i32::try_from(pgid).ok().and_then(Pid::from_raw) else {
+            return false;
+        };
+        match signal {
+            Some(signal) => kill_process_group(pgid, signal).is_ok(),
+            None => test_kill_process_group(pgid).is_ok(),
+        }
+    }
 }
 
 async fn keep_lines(
@@ -167,5 +174,28 @@ async fn keep_lines(
             output.pop_front();
         }
         output.push_back(line);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::process::CommandExt as _;
+
+    use super::group;
+
+    #[test]
+    fn a_process_group_is_found_signalled_and_gone() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .expect("sleep starts");
+        let pgid = child.id();
+        assert!(group::signal(pgid, None), "the group exists");
+        assert!(group::signal(pgid, Some(group::Signal::TERM)));
+        let status = child.wait().expect("sleep ends");
+        assert!(!status.success(), "ended by the signal: {status}");
+        assert!(!group::signal(pgid, None), "the group is gone");
+        assert!(!group::signal(pgid, Some(group::Signal::KILL)));
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
+use reqwest::header::CONTENT_TYPE;
 use tokio::time::Instant;
 use url::Url;
 
@@ -14,13 +14,15 @@ use crate::mask::MaskedPhone;
 use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
 
 use super::config::{
-    ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS,
+    ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, without_password,
 };
 use super::credentials::ServiceAccountKey;
 use super::endpoint::Endpoint;
 use super::error::{ApiError, google_error_message};
-use super::retry::RetryPolicy;
-use super::tls;
+use super::http::{
+    self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ExchangeError, StatusClass,
+};
+use super::retry::{GiveUp, RetryPolicy};
 use super::token::TokenSource;
 
 /// A client of the RBM API for one service account. Cheap to clone (shared
@@ -48,6 +50,18 @@ impl std::fmt::Debug for RbmApiClient {
     }
 }
 
+/// A resource to create under a user's phone, with its caller-chosen id.
+struct Creation<'a> {
+    /// `agentMessages` or `agentEvents`.
+    collection: &'static str,
+    /// The query parameter carrying the id.
+    id_param: &'static str,
+    id: &'a str,
+    phone: &'a str,
+    /// The agent, when the outgoing message or event names one.
+    agent_id: Option<&'a str>,
+}
+
 /// What revoking a message found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocation {
@@ -69,15 +83,6 @@ pub struct RbmApiClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
 }
-
-/// The default limit on one HTTP request: a hung request leaves time for a
-/// retry within the default send deadline.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-/// The default limit on opening a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Answers are read up to this size (a message's answer echoes its content,
-/// at most 250 KB); the rest of a larger one is dropped with its connection.
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 impl RbmApiClientBuilder {
     /// The API endpoint (default [`DEFAULT_BASE_URL`]); use a regional one
@@ -127,13 +132,7 @@ impl RbmApiClientBuilder {
     /// Builds the client (no network access happens yet).
     pub fn build(self) -> Result<RbmApiClient, ApiConfigError> {
         let base = parse_base_url(&self.base_url, self.base_url_setting)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls::client_config()?)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(concat!("rbm-runtime/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ApiConfigError::Http(e.to_string()))?;
+        let http = http::client(self.timeout, self.connect_timeout)?;
         let mut retry = self.retry;
         if let Some(deadline) = self.deadline {
             retry.deadline = deadline;
@@ -154,7 +153,7 @@ impl RbmApiClientBuilder {
 fn parse_base_url(value: &str, setting: &'static str) -> Result<Url, ApiConfigError> {
     let error = |reason: &str| ApiConfigError::BaseUrl {
         setting,
-        value: value.to_owned(),
+        value: without_password(value),
         reason: reason.to_owned(),
     };
     let url = Url::parse(value).map_err(|e| error(&e.to_string()))?;
@@ -166,6 +165,11 @@ fn parse_base_url(value: &str, setting: &'static str) -> Result<Url, ApiConfigEr
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(error("it must not have a query or fragment"));
+    }
+    // The API authenticates with the service account's tokens; credentials
+    // in the URL would only end up in logs.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(error("it must not contain credentials (user:password@)"));
     }
     Ok(url)
 }
@@ -253,33 +257,41 @@ impl RbmApiClient {
     /// deadline. A message id the platform has seen already (`409`) counts
     /// as sent: the id makes the send idempotent (see `already_exists_is_ok`).
     pub async fn send_message(&self, message: &OutgoingMessage) -> Result<(), ApiError> {
-        let body = message.reply.encode()?;
-        let agent_id = self.agent_id(message.agent_id.as_deref())?;
-        let url = self.inner.endpoint.phone_url(
-            &message.phone_number,
-            &["agentMessages"],
-            &[("messageId", &message.message_id), ("agentId", agent_id)],
-        )?;
-        let sent = self
-            .call(Method::POST, url, Some(body), &message.phone_number)
-            .await;
-        already_exists_is_ok(sent, "message", &message.message_id)
+        let created = Creation {
+            collection: "agentMessages",
+            id_param: "messageId",
+            id: &message.message_id,
+            phone: &message.phone_number,
+            agent_id: message.agent_id.as_deref(),
+        };
+        self.create(created, message.reply.encode()?).await
     }
 
     /// Sends one agent event (read receipt, typing indicator).
     pub async fn send_event(&self, event: &OutgoingEvent) -> Result<(), ApiError> {
         let body = serde_json::to_vec(&event.event)
             .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
-        let agent_id = self.agent_id(event.agent_id.as_deref())?;
+        let created = Creation {
+            collection: "agentEvents",
+            id_param: "eventId",
+            id: &event.event_id,
+            phone: &event.phone_number,
+            agent_id: event.agent_id.as_deref(),
+        };
+        self.create(created, body).await
+    }
+
+    /// Creates a resource under the user's phone with a caller-chosen id; a
+    /// `409` means that id was created already (see [`already_exists_is_ok`]).
+    async fn create(&self, what: Creation<'_>, body: Vec<u8>) -> Result<(), ApiError> {
+        let agent_id = self.agent_id(what.agent_id)?;
         let url = self.inner.endpoint.phone_url(
-            &event.phone_number,
-            &["agentEvents"],
-            &[("eventId", &event.event_id), ("agentId", agent_id)],
+            what.phone,
+            &[what.collection],
+            &[(what.id_param, what.id), ("agentId", agent_id)],
         )?;
-        let sent = self
-            .call(Method::POST, url, Some(body), &event.phone_number)
-            .await;
-        already_exists_is_ok(sent, "event", &event.event_id)
+        let sent = self.call(Method::POST, url, Some(body), what.phone).await;
+        already_exists_is_ok(sent, what.collection, what.id)
     }
 
     /// Revokes an undelivered message; `404` means it was already delivered.
@@ -316,7 +328,7 @@ impl RbmApiClient {
     /// One API call with its retries, all within the send deadline: 429,
     /// 408, 5xx and network errors are tried again after a pause; a 401 once,
     /// at once, with a fresh token; any other status is final (see
-    /// [`verdict`]). When the deadline passes — or a pause would end past
+    /// [`http::classify`]). When the deadline passes — or a pause would end past
     /// it — the call ends with [`ApiError::DeadlineExceeded`] (transient).
     async fn call(
         &self,
@@ -352,8 +364,6 @@ impl RbmApiClient {
         progress: &mut Progress,
     ) -> Result<(), ApiError> {
         let retry = self.inner.retry;
-        // A 401 answered by a token renewal does not use up a try.
-        let mut max_attempts = retry.max_attempts;
         let mut renewed_token = false;
         loop {
             progress.waiting_for = "an access token";
@@ -371,64 +381,66 @@ impl RbmApiClient {
                     .header(CONTENT_TYPE, "application/json")
                     .body(body.clone());
             }
-            let (message, retry_after) = match request.send().await {
-                Err(error) if error.is_builder() => {
-                    return Err(ApiError::InvalidRequest(error.without_url().to_string()));
+            let (message, retry_after) = match http::exchange(request).await {
+                Err(ExchangeError::Unsendable(error)) => {
+                    return Err(ApiError::InvalidRequest(error.to_string()));
                 }
-                Err(error) => (error.without_url().to_string(), None),
-                Ok(response) => {
-                    let status = response.status();
-                    let retry_after = retry_after(response.headers());
-                    // Read to the end even on success: a response dropped
-                    // unread closes its HTTP/1 connection instead of
-                    // returning it to the pool.
-                    let answer = read_answer(response).await;
-                    if status.is_success() {
-                        if let Err(error) = &answer {
+                Err(ExchangeError::NoAnswer(error)) => (error.to_string(), None),
+                Ok(answer) => {
+                    let status = answer.status;
+                    let class = http::classify(status);
+                    if class == StatusClass::Success {
+                        if let Err(error) = &answer.body {
                             tracing::debug!(error = %error, "the API's answer was cut short; the call succeeded");
                         }
                         tracing::debug!(%method, to = %MaskedPhone(phone), attempt, "RBM API call succeeded");
                         return Ok(());
                     }
-                    let body = answer.unwrap_or_default();
-                    let message = google_error_message(&body);
-                    match verdict(status) {
-                        Verdict::RenewToken if !renewed_token => {
+                    let message = google_error_message(&answer.body.unwrap_or_default());
+                    match class {
+                        StatusClass::Unauthorized if !renewed_token => {
                             // The token was revoked or expired early: one
                             // more try with a new one, without a pause.
                             tracing::debug!(%method, to = %MaskedPhone(phone), "401: renewing the access token");
                             renewed_token = true;
-                            max_attempts = max_attempts.saturating_add(1);
                             self.inner.tokens.invalidate(&token);
                             continue;
                         }
-                        Verdict::RenewToken => return Err(ApiError::Unauthenticated(message)),
-                        Verdict::Final => {
+                        StatusClass::Unauthorized => {
+                            return Err(ApiError::Unauthenticated(message));
+                        }
+                        StatusClass::Success | StatusClass::Final => {
                             return Err(ApiError::Rejected {
                                 status: status.as_u16(),
                                 message,
                             });
                         }
-                        Verdict::Retry => (format!("{status}: {message}"), retry_after),
+                        StatusClass::Retryable => {
+                            (format!("{status}: {message}"), answer.retry_after)
+                        }
                     }
                 }
             };
-            if attempt >= max_attempts {
-                return Err(ApiError::Unavailable {
-                    attempts: attempt,
-                    message,
-                });
-            }
-            let pause = retry.backoff(attempt, retry_after);
-            if Instant::now() + pause >= deadline {
+            // A 401 answered by a token renewal does not use up a try.
+            let counted = attempt - u32::from(renewed_token);
+            let pause = match retry.pause_after(counted, retry_after, deadline) {
+                Ok(pause) => pause,
+                Err(GiveUp::Exhausted) => {
+                    return Err(ApiError::Unavailable {
+                        attempts: attempt,
+                        message,
+                    });
+                }
                 // Waiting would outlast the deadline: give up now and let
                 // the delivery come again.
-                return Err(ApiError::DeadlineExceeded {
-                    attempts: attempt,
-                    deadline: retry.deadline,
-                    message,
-                });
-            }
+                Err(GiveUp::Deadline) => {
+                    return Err(ApiError::DeadlineExceeded {
+                        attempts: attempt,
+                        deadline: retry.deadline,
+                        message,
+                    });
+                }
+            };
             tracing::warn!(%method, to = %MaskedPhone(phone), attempt, ?pause, error = %message, "RBM API call failed; retrying");
             progress.last_error = Some(message);
             progress.waiting_for = "the next try";
@@ -460,28 +472,6 @@ impl Progress {
     }
 }
 
-/// What an error status means for the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    /// Worth another try after a pause: `408`, `429`, `5xx`.
-    Retry,
-    /// The token was refused (`401`): renew it and try once more, at once.
-    RenewToken,
-    /// Retrying cannot help: `400` (content the device cannot show), `403`
-    /// (not a tester, wrong agent), `404` (not RCS-capable, agent not
-    /// launched), `409` (id already used; creates treat it as success, see
-    /// [`already_exists_is_ok`]) and any other status.
-    Final,
-}
-
-fn verdict(status: StatusCode) -> Verdict {
-    match status.as_u16() {
-        401 => Verdict::RenewToken,
-        408 | 429 | 500..=599 => Verdict::Retry,
-        _ => Verdict::Final,
-    }
-}
-
 /// A create with an id the platform has already seen (`409 ALREADY_EXISTS`)
 /// is success.
 ///
@@ -501,27 +491,6 @@ fn already_exists_is_ok(sent: Result<(), ApiError>, what: &str, id: &str) -> Res
         }
         other => other,
     }
-}
-
-/// Reads an answer to its end, keeping at most [`MAX_ANSWER_BYTES`] (a
-/// larger one is cut short, and its connection closed when dropped).
-pub(crate) async fn read_answer(mut response: reqwest::Response) -> Result<Bytes, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_ANSWER_BYTES - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(body))
-}
-
-/// The `Retry-After` header in seconds (the HTTP-date form is ignored).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 impl ReplySender for RbmApiClient {
@@ -545,28 +514,6 @@ impl ReplySender for RbmApiClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_are_retried_renewed_or_final_as_documented() {
-        let cases = [
-            (400, Verdict::Final),
-            (401, Verdict::RenewToken),
-            (403, Verdict::Final),
-            (404, Verdict::Final),
-            (408, Verdict::Retry),
-            (409, Verdict::Final),
-            (413, Verdict::Final),
-            (429, Verdict::Retry),
-            (500, Verdict::Retry),
-            (502, Verdict::Retry),
-            (503, Verdict::Retry),
-            (504, Verdict::Retry),
-        ];
-        for (code, expected) in cases {
-            let status = StatusCode::from_u16(code).expect("a valid status");
-            assert_eq!(verdict(status), expected, "{code}");
-        }
-    }
 
     #[test]
     fn only_a_409_on_a_create_becomes_success() {

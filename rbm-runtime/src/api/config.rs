@@ -29,12 +29,12 @@ pub enum ApiConfigError {
         /// What is wrong with it.
         source: KeyError,
     },
-    /// The base URL is not an absolute http(s) URL.
+    /// The base URL is not an absolute http(s) URL without credentials.
     #[error("{setting}={value:?} is not a usable base URL: {reason}")]
     BaseUrl {
         /// The environment variable (or builder call) that set it.
         setting: &'static str,
-        /// The value given.
+        /// The value given, with the password of any `user:password@` masked.
         value: String,
         /// Why it cannot be used.
         reason: String,
@@ -52,4 +52,55 @@ pub enum ApiConfigError {
     /// The HTTP client (TLS) could not be built.
     #[error("the HTTP client for the RBM API cannot be built: {0}")]
     Http(String),
+}
+
+/// `value` with the password of its `user:password@` masked as `***`, so that
+/// an unusable URL can be shown.
+///
+/// Works on the text, as the value may not parse as a URL. Everything from
+/// the first `:` after the scheme to the last `@` before any query or
+/// fragment is masked: over-masking an odd URL costs some clarity, while
+/// under-masking would leak a password.
+pub(crate) fn without_password(value: &str) -> String {
+    let start = value.find("://").map_or(0, |i| i + "://".len());
+    let end = value[start..]
+        .find(['?', '#'])
+        .map_or(value.len(), |i| start + i);
+    let Some(at) = value[start..end].rfind('@').map(|i| start + i) else {
+        return value.to_owned();
+    };
+    match value[start..at].find(':') {
+        Some(colon) => format!("{}:***{}", &value[..start + colon], &value[at..]),
+        None => value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked_in_urls_that_parse_or_not() {
+        let cases = [
+            (
+                "https://user:s3cret@example.com/v1",
+                "https://user:***@example.com/v1",
+            ),
+            (
+                "ftp://user:s3cret@example.com",
+                "ftp://user:***@example.com",
+            ),
+            ("http://user:s3c/ret@host:80", "http://user:***@host:80"),
+            ("http://user:s3cr@t@host", "http://user:***@host"),
+            ("user:s3cret@host", "user:***@host"),
+            ("http:// us er:s3cret@host", "http:// us er:***@host"),
+            ("http://user@host", "http://user@host"),
+            ("http://host:8080/path", "http://host:8080/path"),
+            ("http://host/?to=a:b@c", "http://host/?to=a:b@c"),
+            ("", ""),
+        ];
+        for (value, shown) in cases {
+            assert_eq!(without_password(value), shown, "{value}");
+        }
+    }
 }

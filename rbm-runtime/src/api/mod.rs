@@ -28,18 +28,18 @@ mod config;
 mod credentials;
 mod endpoint;
 mod error;
+mod http;
 mod jwt;
 mod retry;
 mod tls;
 mod token;
 
-pub use client::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, RbmApiClient, RbmApiClientBuilder, Revocation,
-};
+pub use client::{RbmApiClient, RbmApiClientBuilder, Revocation};
 pub use config::{
     ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, RBM_SCOPE,
 };
 pub use credentials::{KeyError, ServiceAccountKey};
 pub use error::ApiError;
+pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 pub use retry::{DEFAULT_SEND_DEADLINE, RetryPolicy};
 pub use token::{AccessToken, TokenError};

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 /// How often and how patiently a failed call is tried again.
 ///
 /// Attempt `n` (from 1) that fails is followed by a pause drawn uniformly
@@ -86,6 +88,35 @@ impl RetryPolicy {
     }
 }
 
+/// Why a failed call is not tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GiveUp {
+    /// Every try of [`RetryPolicy::max_attempts`] was used.
+    Exhausted,
+    /// The pause would end past the deadline.
+    Deadline,
+}
+
+impl RetryPolicy {
+    /// The pause to take after failed try `attempt` (from 1) of a call that
+    /// must end by `deadline`, or why there is no next try.
+    pub(crate) fn pause_after(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        deadline: Instant,
+    ) -> Result<Duration, GiveUp> {
+        if attempt >= self.max_attempts {
+            return Err(GiveUp::Exhausted);
+        }
+        let pause = self.backoff(attempt, retry_after);
+        if Instant::now() + pause >= deadline {
+            return Err(GiveUp::Deadline);
+        }
+        Ok(pause)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +138,17 @@ mod tests {
         let policy = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_secs(2));
         assert!(policy.backoff(1, Some(Duration::from_secs(1))) >= Duration::from_secs(1));
         assert!(policy.backoff(1, Some(Duration::from_secs(60))) <= Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_call_gives_up_when_out_of_tries_or_time() {
+        let policy = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(20));
+        let later = Instant::now() + Duration::from_secs(60);
+        let pause = policy.pause_after(2, None, later).expect("a third try");
+        assert!(pause <= Duration::from_millis(20));
+        assert_eq!(policy.pause_after(3, None, later), Err(GiveUp::Exhausted));
+        let soon = Instant::now() + Duration::from_millis(1);
+        assert_eq!(policy.pause_after(1, None, soon), Err(GiveUp::Deadline));
     }
 
     #[test]

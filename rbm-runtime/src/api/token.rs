@@ -13,8 +13,9 @@ use tokio::time::Instant;
 
 use super::config::RBM_SCOPE;
 use super::credentials::ServiceAccountKey;
+use super::http::{self, ExchangeError, StatusClass};
 use super::jwt;
-use super::retry::RetryPolicy;
+use super::retry::{GiveUp, RetryPolicy};
 
 /// The OAuth grant type of a signed-JWT token request.
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -239,13 +240,11 @@ impl Fetcher {
                 Ok(Err(Failure::Final(error))) => return Err(error),
                 Ok(Err(Failure::Retryable(error, retry_after))) => (error, retry_after),
             };
-            if attempt >= self.retry.max_attempts {
-                return Err(error);
-            }
-            let pause = self.retry.backoff(attempt, retry_after);
-            if Instant::now() + pause >= deadline {
-                return Err(out_of_time(Some(&error)));
-            }
+            let pause = match self.retry.pause_after(attempt, retry_after, deadline) {
+                Ok(pause) => pause,
+                Err(GiveUp::Exhausted) => return Err(error),
+                Err(GiveUp::Deadline) => return Err(out_of_time(Some(&error))),
+            };
             tracing::warn!(attempt, ?pause, %error, "token request failed; retrying");
             last = Some(error);
             tokio::time::sleep(pause).await;
@@ -256,40 +255,45 @@ impl Fetcher {
         let assertion = jwt::assertion(&self.key, RBM_SCOPE, SystemTime::now())
             .map_err(|_| Failure::Final(TokenError::Sign))?;
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = self
+        let request = self
             .http
             .post(self.key.token_uri())
-            .form(&[("grant_type", JWT_BEARER_GRANT), ("assertion", &assertion)])
-            .send()
-            .await
-            .map_err(|e| {
-                Failure::Retryable(TokenError::Unavailable(e.without_url().to_string()), None)
-            })?;
-        let status = response.status();
-        let retry_after = super::client::retry_after(response.headers());
-        let body = super::client::read_answer(response).await.map_err(|e| {
-            Failure::Retryable(TokenError::Unavailable(e.without_url().to_string()), None)
+            .form(&[("grant_type", JWT_BEARER_GRANT), ("assertion", &assertion)]);
+        let unavailable = |error: reqwest::Error| TokenError::Unavailable(error.to_string());
+        let answer = http::exchange(request).await.map_err(|error| match error {
+            ExchangeError::Unsendable(error) => Failure::Final(unavailable(error)),
+            ExchangeError::NoAnswer(error) => Failure::Retryable(unavailable(error), None),
         })?;
-        if status.is_success() {
-            let parsed: TokenResponse = serde_json::from_slice(&body)
-                .map_err(|e| Failure::Final(TokenError::InvalidResponse(e.to_string())))?;
-            if parsed.access_token.is_empty() {
-                let why = "empty access_token".to_owned();
-                return Err(Failure::Final(TokenError::InvalidResponse(why)));
+        let class = http::classify(answer.status);
+        let body = answer
+            .body
+            .map_err(|error| Failure::Retryable(unavailable(error), None))?;
+        match class {
+            StatusClass::Success => {
+                let parsed: TokenResponse = serde_json::from_slice(&body)
+                    .map_err(|e| Failure::Final(TokenError::InvalidResponse(e.to_string())))?;
+                if parsed.access_token.is_empty() {
+                    let why = "empty access_token".to_owned();
+                    return Err(Failure::Final(TokenError::InvalidResponse(why)));
+                }
+                // Google's tokens last an hour; assume so when it does not say.
+                let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
+                Ok((AccessToken(parsed.access_token.into()), lifetime))
             }
-            // Google's tokens last an hour; assume so when it does not say.
-            let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
-            return Ok((AccessToken(parsed.access_token.into()), lifetime));
+            StatusClass::Retryable => {
+                let message = oauth_error_message(&body);
+                let error = TokenError::Unavailable(format!("{}: {message}", answer.status));
+                Err(Failure::Retryable(error, answer.retry_after))
+            }
+            // A refused assertion (401 included) is the key's or the
+            // clock's fault: a new one would be refused alike.
+            StatusClass::Unauthorized | StatusClass::Final => {
+                Err(Failure::Final(TokenError::Rejected {
+                    status: answer.status.as_u16(),
+                    message: oauth_error_message(&body),
+                }))
+            }
         }
-        let message = oauth_error_message(&body);
-        if status.as_u16() == 429 || status.is_server_error() {
-            let error = TokenError::Unavailable(format!("{status}: {message}"));
-            return Err(Failure::Retryable(error, retry_after));
-        }
-        Err(Failure::Final(TokenError::Rejected {
-            status: status.as_u16(),
-            message,
-        }))
     }
 }
 
