@@ -14,6 +14,7 @@ pub mod protocol;
 pub mod reply;
 pub mod sender;
 pub mod server;
+pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verify;
