@@ -62,13 +62,11 @@ pub enum StoreError {
 
 impl StoreError {
     /// A write error caused by `source`.
-    #[allow(dead_code, reason = "used by the sqlite backend, next")]
     pub(crate) fn write(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Write(Arc::new(source))
     }
 
     /// A read error caused by `source`.
-    #[allow(dead_code, reason = "used by the sqlite backend, next")]
     pub(crate) fn read(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Read(Arc::new(source))
     }

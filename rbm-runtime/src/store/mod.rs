@@ -2,25 +2,29 @@
 //! duplicate marks of deliveries seen, and the dead letters.
 //!
 //! One [`Store`] interface, several backends: [`MemoryStore`] (tests, and
-//! users who accept losing the inbox on a crash) and `SqliteStore` (one
-//! crash-safe file on local disk, the default).
+//! users who accept losing the inbox on a crash) and [`SqliteStore`] (one
+//! crash-safe file on local disk, the default). [`open`] picks one from an
+//! [`StoreUrl`] (the `RBM_STORE` setting).
 
 mod config;
 mod entry;
 mod error;
 mod memory;
+mod sqlite;
 
 #[cfg(test)]
 mod suite;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 pub use crate::dedupe::{Claim, DedupeKey};
 pub use config::{Clock, StoreConfig, StoreUrl, StoreUrlError};
 pub use entry::{Appended, DeadLetter, Entry, EntryId, InboxStatus, NewEntry, Selection};
 pub use error::{StoreError, StoreErrorSource};
 pub use memory::MemoryStore;
+pub use sqlite::{SqliteStore, WriterStats};
 
 /// A boxed future, as returned by [`Store`] methods.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -92,4 +96,12 @@ pub trait Store: Send + Sync + 'static {
     /// prune on their own, in bounded batches; this runs it now (tests, a
     /// maintenance command).
     fn prune_marks(&self) -> StoreFuture<'_, u64>;
+}
+
+/// Opens the store that `url` names, with `config`.
+pub async fn open(url: &StoreUrl, config: StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
+    match url {
+        StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(config))),
+        StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path, config).await?)),
+    }
 }
