@@ -235,10 +235,9 @@ impl WriterThread {
     }
 
     fn begin(&mut self) -> Result<(), StoreErrorSource> {
-        let begun = self.connection().and_then(|conn| {
-            conn.execute_batch("BEGIN IMMEDIATE")
-                .map_err(StoreError::write)
-        });
+        let begun = self
+            .connection()
+            .and_then(|conn| run(conn, "BEGIN IMMEDIATE").map_err(StoreError::write));
         begun.map_err(|error| {
             tracing::warn!(%error, "the store cannot start a write");
             self.conn = None;
@@ -275,7 +274,7 @@ impl WriterThread {
         }
         let committed = match aborted {
             Some(cause) => Err(cause),
-            None => conn.execute_batch("COMMIT").map_err(|error| {
+            None => run(&conn, "COMMIT").map_err(|error| {
                 if !conn.is_autocommit() {
                     let _ = conn.execute_batch("ROLLBACK");
                 }
@@ -297,17 +296,17 @@ impl WriterThread {
     }
 
     fn execute_one(&mut self, conn: &Connection, request: Request, now: i64) -> Answer {
-        if let Err(error) = conn.execute_batch("SAVEPOINT request") {
+        if let Err(error) = run(conn, "SAVEPOINT request") {
             let cause: StoreErrorSource = Arc::new(error);
             return refuse(request, &cause);
         }
         let answer = self.apply(conn, request, now);
         let ended = if answer.succeeded() {
-            conn.execute_batch("RELEASE request")
+            run(conn, "RELEASE request")
         } else if conn.is_autocommit() {
             Ok(())
         } else {
-            conn.execute_batch("ROLLBACK TO request; RELEASE request")
+            run(conn, "ROLLBACK TO request").and_then(|()| run(conn, "RELEASE request"))
         };
         match ended {
             Ok(()) => answer,
@@ -419,4 +418,11 @@ fn refuse(request: Request, cause: &StoreErrorSource) -> Answer {
 
 fn rolled_back() -> std::io::Error {
     std::io::Error::other("SQLite rolled the batch's transaction back")
+}
+
+/// Runs one statement without parameters, prepared once per connection:
+/// the batch's control statements run for every request.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
