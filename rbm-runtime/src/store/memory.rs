@@ -192,8 +192,13 @@ impl MemoryStore {
             state.in_flight.remove(key);
         }
         if handled {
-            state.marked.extend(keys.iter().copied());
-            self.mark_done(&mut state, keys.to_vec());
+            // Only the keys this delivery marks are its to prune later.
+            let fresh = keys
+                .iter()
+                .copied()
+                .filter(|key| state.marked.insert(*key))
+                .collect();
+            self.mark_done(&mut state, fresh);
         }
     }
 

@@ -349,6 +349,19 @@ pub(crate) async fn marks_of_waiting_and_dead_entries_are_never_pruned(open: Ope
     t.store().complete(waiting).await.expect("complete");
 }
 
+pub(crate) async fn pruning_an_inline_mark_keeps_an_entrys_shared_key(open: Open) {
+    let t = Subject::open(open, Duration::ZERO, 1).await;
+    let shared = [key("shared")];
+    assert_eq!(t.store().claim(&shared).await.expect("claim"), Claim::Fresh);
+    // A claim in flight is not a mark: an inbox append of the same key goes in.
+    let waiting = t.stored(entry("u", &["shared"])).await;
+    t.store().finish(&shared, true).await.expect("finish");
+    t.advance(1);
+    assert_eq!(t.store().prune_marks().await.expect("prune"), 1);
+    assert_eq!(t.append(entry("u", &["shared"])).await, Appended::Duplicate);
+    t.store().complete(waiting).await.expect("complete");
+}
+
 pub(crate) async fn done_marks_are_pruned_on_their_own_in_batches(open: Open) {
     let t = Subject::open(open, Duration::from_secs(3600), 10).await;
     let completions = 600;
@@ -379,6 +392,7 @@ macro_rules! store_suite {
             done_marks_are_pruned_by_age,
             done_marks_are_pruned_by_count_oldest_first,
             marks_of_waiting_and_dead_entries_are_never_pruned,
+            pruning_an_inline_mark_keeps_an_entrys_shared_key,
             done_marks_are_pruned_on_their_own_in_batches
         );
     };

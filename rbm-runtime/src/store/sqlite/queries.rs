@@ -269,10 +269,13 @@ pub(super) fn prune(
     let mut count = u64::try_from(last - first + 1).unwrap_or(0);
     let capacity = capacity as u64;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut oldest =
-        conn.prepare_cached("SELECT id, done_at_ms, keys FROM done_marks ORDER BY id LIMIT ?1")?;
+    let mut oldest = conn.prepare_cached(
+        "SELECT id, done_at_ms, keys, entry FROM done_marks ORDER BY id LIMIT ?1",
+    )?;
     let mut rows = oldest.query([limit])?;
-    let mut unmark = conn.prepare_cached("DELETE FROM marks WHERE key = ?1")?;
+    // Only the keys this delivery marked: a key that an inline delivery
+    // shared with an inbox entry stays that entry's.
+    let mut unmark = conn.prepare_cached("DELETE FROM marks WHERE key = ?1 AND entry IS ?2")?;
     let mut pruned_to = None;
     let mut pruned = 0;
     while let Some(row) = rows.next()? {
@@ -281,8 +284,9 @@ pub(super) fn prune(
             break;
         }
         let keys = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+        let entry: Option<i64> = row.get(3)?;
         for key in keys_from_blob(2, keys)? {
-            unmark.execute([key.to_bytes()])?;
+            unmark.execute(params![key.to_bytes(), entry])?;
         }
         pruned_to = Some(row.get::<_, i64>(0)?);
         count -= 1;
