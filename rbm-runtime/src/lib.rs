@@ -17,6 +17,7 @@ pub mod reply;
 mod route;
 pub mod sender;
 pub mod server;
+pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verify;

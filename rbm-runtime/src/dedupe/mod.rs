@@ -36,6 +36,16 @@ impl DedupeKey {
     pub fn as_u128(self) -> u128 {
         self.0
     }
+
+    /// The key as 16 bytes, big-endian (how stores persist it).
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+
+    /// The key that [`to_bytes`](Self::to_bytes) gave `bytes`.
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(u128::from_be_bytes(bytes))
+    }
 }
 
 /// Hashes a [`DedupeKey`] (or any `u128` that is already a hash) by folding

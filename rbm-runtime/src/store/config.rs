@@ -1,0 +1,216 @@
+//! Which store to open (`RBM_STORE`) and how it bounds its marks.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The store's clock: the time now in unix milliseconds. Injected so that
+/// tests of pruning by age need not sleep.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl Clock {
+    /// A clock that reads `now`.
+    pub fn new(now: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        Self(Arc::new(now))
+    }
+
+    /// The system's wall clock.
+    pub fn system() -> Self {
+        Self::new(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| {
+                    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+                })
+        })
+    }
+
+    /// The time now, in unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// How a store bounds its duplicate marks.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StoreConfig {
+    /// Done marks are kept at least this long (unless over capacity), and
+    /// pruned after. Default 7 days: Google redelivers for up to 7 days.
+    pub mark_ttl: Duration,
+    /// At most this many done marks (deliveries, not keys) are kept; the
+    /// oldest go first. Marks of entries waiting or dead are never pruned.
+    /// Default 100 000.
+    pub mark_capacity: usize,
+    /// The time, for done marks' age and failed or retried entries.
+    pub clock: Clock,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            mark_ttl: Duration::from_secs(7 * 24 * 60 * 60),
+            mark_capacity: 100_000,
+            clock: Clock::system(),
+        }
+    }
+}
+
+impl StoreConfig {
+    /// The default config with `mark_ttl` instead.
+    pub fn with_mark_ttl(mut self, mark_ttl: Duration) -> Self {
+        self.mark_ttl = mark_ttl;
+        self
+    }
+
+    /// The default config with `mark_capacity` instead.
+    pub fn with_mark_capacity(mut self, mark_capacity: usize) -> Self {
+        self.mark_capacity = mark_capacity;
+        self
+    }
+
+    /// The default config with `clock` instead.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// `mark_ttl` in milliseconds, saturated.
+    pub(crate) fn mark_ttl_ms(&self) -> i64 {
+        i64::try_from(self.mark_ttl.as_millis()).unwrap_or(i64::MAX)
+    }
+}
+
+/// Where the store lives: the value of `RBM_STORE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    /// `sqlite://PATH`: one SQLite file; a relative path is relative to the
+    /// working directory, and the file's directory is created.
+    Sqlite(PathBuf),
+    /// `memory`: in this process only, lost on exit.
+    Memory,
+}
+
+impl StoreUrl {
+    /// The default store, `sqlite://rbm-data/rbm.sqlite3`.
+    pub const DEFAULT: &'static str = "sqlite://rbm-data/rbm.sqlite3";
+}
+
+impl Default for StoreUrl {
+    fn default() -> Self {
+        Self::Sqlite(PathBuf::from("rbm-data/rbm.sqlite3"))
+    }
+}
+
+impl fmt::Display for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Memory => f.write_str("memory"),
+        }
+    }
+}
+
+/// Why a store URL cannot be used. Each message is one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreUrlError {
+    /// The URL is empty.
+    #[error("no store given: use sqlite://PATH or memory")]
+    Empty,
+    /// `sqlite://` without a path.
+    #[error("sqlite:// needs a file path, e.g. {}", StoreUrl::DEFAULT)]
+    MissingPath,
+    /// A Redis URL: a later version adds that backend.
+    #[error("redis:// is not supported yet: use sqlite://PATH or memory")]
+    RedisNotSupported,
+    /// Some other scheme or word.
+    #[error("unknown store {0:?}: use sqlite://PATH or memory")]
+    Unknown(String),
+}
+
+impl FromStr for StoreUrl {
+    type Err = StoreUrlError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(StoreUrlError::Empty);
+        }
+        if value == "memory" {
+            return Ok(Self::Memory);
+        }
+        if let Some(path) = value.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreUrlError::MissingPath);
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if value.starts_with("redis://") || value.starts_with("rediss://") {
+            return Err(StoreUrlError::RedisNotSupported);
+        }
+        // Only the scheme is echoed: the rest may hold credentials.
+        let shown = value.split_once("://").map_or(value, |(scheme, _)| scheme);
+        Err(StoreUrlError::Unknown(shown.chars().take(40).collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_store_urls() {
+        assert_eq!("memory".parse(), Ok(StoreUrl::Memory));
+        assert_eq!(
+            "sqlite://data/x.db".parse(),
+            Ok(StoreUrl::Sqlite(PathBuf::from("data/x.db")))
+        );
+        assert_eq!(
+            "sqlite:///var/lib/rbm.db".parse(),
+            Ok(StoreUrl::Sqlite(PathBuf::from("/var/lib/rbm.db")))
+        );
+        assert_eq!(
+            StoreUrl::DEFAULT.parse::<StoreUrl>(),
+            Ok(StoreUrl::default())
+        );
+        assert_eq!(StoreUrl::default().to_string(), StoreUrl::DEFAULT);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_open() {
+        assert_eq!("".parse::<StoreUrl>(), Err(StoreUrlError::Empty));
+        assert_eq!(
+            "sqlite://".parse::<StoreUrl>(),
+            Err(StoreUrlError::MissingPath)
+        );
+        let redis = "redis://localhost:6379".parse::<StoreUrl>();
+        assert_eq!(redis, Err(StoreUrlError::RedisNotSupported));
+        assert!(
+            redis
+                .expect_err("redis")
+                .to_string()
+                .contains("not supported yet")
+        );
+        let other = "postgres://user:secret@host/db".parse::<StoreUrl>();
+        assert_eq!(other, Err(StoreUrlError::Unknown("postgres".into())));
+        assert!(!other.expect_err("postgres").to_string().contains("secret"));
+    }
+
+    #[test]
+    fn the_default_keeps_marks_a_week() {
+        let config = StoreConfig::default();
+        assert_eq!(config.mark_ttl, Duration::from_secs(604_800));
+        assert_eq!(config.mark_capacity, 100_000);
+        assert!(config.clock.now_ms() > 1_600_000_000_000);
+    }
+}

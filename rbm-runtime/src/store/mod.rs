@@ -1,0 +1,107 @@
+//! What the runtime remembers: the inbox of deliveries still to handle, the
+//! duplicate marks of deliveries seen, and the dead letters.
+//!
+//! One [`Store`] interface, several backends: [`MemoryStore`] (tests, and
+//! users who accept losing the inbox on a crash) and [`SqliteStore`] (one
+//! crash-safe file on local disk, the default). [`open`] picks one from an
+//! [`StoreUrl`] (the `RBM_STORE` setting).
+
+mod config;
+mod entry;
+mod error;
+mod memory;
+mod sqlite;
+
+#[cfg(test)]
+mod suite;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub use crate::dedupe::{Claim, DedupeKey};
+pub use config::{Clock, StoreConfig, StoreUrl, StoreUrlError};
+pub use entry::{Appended, DeadLetter, Entry, EntryId, InboxStatus, NewEntry, Selection};
+pub use error::{StoreError, StoreErrorSource};
+pub use memory::MemoryStore;
+pub use sqlite::{SqliteStore, WriterStats};
+
+/// A boxed future, as returned by [`Store`] methods.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Everything the runtime must remember, behind one interface so that the
+/// runtime never assumes a backend.
+pub trait Store: Send + Sync + 'static {
+    /// Atomically: if any of the entry's keys is marked (its delivery is in
+    /// the inbox, dead, or done) the entry is a [`Appended::Duplicate`];
+    /// otherwise it is stored and its keys marked. `Ok(Stored)` means the
+    /// entry is durable (fsynced, for a backend on disk): only then may the
+    /// delivery be acknowledged. Concurrent appends share one commit.
+    fn append(&self, entry: NewEntry) -> StoreFuture<'_, Appended>;
+
+    /// Every entry waiting (not dead), in id order: what is left to handle
+    /// at start-up.
+    fn pending(&self) -> StoreFuture<'_, Vec<Entry>>;
+
+    /// Removes a handled entry and turns its keys into done marks, in one
+    /// transaction. [`StoreError::UnknownEntry`] if it is not waiting.
+    fn complete(&self, id: EntryId) -> StoreFuture<'_, ()>;
+
+    /// Records a failed attempt: the entry's attempts become `attempts`, its
+    /// next attempt is due at `next_attempt_at_ms` and `error` is its last
+    /// error.
+    fn record_failure(
+        &self,
+        id: EntryId,
+        attempts: u32,
+        next_attempt_at_ms: i64,
+        error: &str,
+    ) -> StoreFuture<'_, ()>;
+
+    /// Moves a waiting entry to the dead letters with `error`; its keys stay
+    /// marked, so a redelivery is still a duplicate.
+    fn dead_letter(&self, id: EntryId, error: &str) -> StoreFuture<'_, ()>;
+
+    /// At most `limit` dead letters, oldest entry first.
+    fn dead_letters(&self, limit: usize) -> StoreFuture<'_, Vec<DeadLetter>>;
+
+    /// Moves dead letters back to the end of the inbox with their attempts
+    /// reset, and returns them with their new ids so that a running server
+    /// can schedule them. Their keys stay marked. Selecting an id that is not
+    /// a dead letter is [`StoreError::UnknownEntry`].
+    fn retry_dead(&self, which: Selection) -> StoreFuture<'_, Vec<Entry>>;
+
+    /// Deletes dead letters and turns their keys into done marks (a
+    /// redelivery stays a duplicate). Returns how many were deleted.
+    /// Selecting an id that is not a dead letter is
+    /// [`StoreError::UnknownEntry`].
+    fn drop_dead(&self, which: Selection) -> StoreFuture<'_, u64>;
+
+    /// How many entries wait, retry and died, and how many done marks exist.
+    fn status(&self) -> StoreFuture<'_, InboxStatus>;
+
+    /// Inline mode: atomically checks `keys` and, if no delivery with one of
+    /// them is marked or being handled, claims them (see [`Claim`]). A key of
+    /// an inbox entry or a dead letter counts as [`Claim::Done`]: that
+    /// delivery was acknowledged already.
+    fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim>;
+
+    /// Inline mode: ends a claim. `handled` turns the keys into a done mark
+    /// (durably, before this returns); otherwise they are released so that a
+    /// redelivery is handled.
+    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()>;
+
+    /// Prunes done marks past the configured age, then the oldest beyond the
+    /// configured capacity, and returns how many were pruned. Backends also
+    /// prune on their own, in bounded batches; this runs it now (tests, a
+    /// maintenance command).
+    fn prune_marks(&self) -> StoreFuture<'_, u64>;
+}
+
+/// Opens the store that `url` names, with `config`.
+pub async fn open(url: &StoreUrl, config: StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
+    match url {
+        StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(config))),
+        StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path, config).await?)),
+    }
+}

@@ -1,0 +1,244 @@
+//! The embedded store: one SQLite file in WAL mode, every commit fsynced.
+//!
+//! A writer thread owns the write connection and group-commits all writes
+//! waiting at that moment; reads run on their own connection on tokio's
+//! blocking pool. Inline claims in flight live in memory (one process).
+
+mod queries;
+mod schema;
+mod writer;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rusqlite::Connection;
+
+use super::{
+    Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection,
+    Store, StoreConfig, StoreError, StoreFuture,
+};
+use crate::dedupe::PrehashedKeys;
+use schema::Role;
+use writer::{Request, Writer};
+
+/// A [`Store`] in one SQLite file (inspectable with `sqlite3`). An append
+/// that returned `Stored` survives `kill -9` and power loss.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    reader: Arc<Mutex<Connection>>,
+    in_flight: Mutex<HashSet<DedupeKey, PrehashedKeys>>,
+}
+
+/// What a [`SqliteStore`]'s writer has done since it opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Transactions committed (each one fsync).
+    pub commits: u64,
+    /// Write requests handled, committed or not.
+    pub requests: u64,
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating the file and its directory if
+    /// need be. Refuses a file that is not an rbm store or has a newer schema.
+    pub async fn open(path: &Path, config: StoreConfig) -> Result<Self, StoreError> {
+        let owned = path.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(owned, config))
+            .await
+            .map_err(|join| StoreError::Open {
+                path: path.to_owned(),
+                source: Arc::new(join),
+            })?
+    }
+
+    fn open_blocking(path: PathBuf, config: StoreConfig) -> Result<Self, StoreError> {
+        let conn = schema::open_store(&path)?;
+        let reader = schema::connect(&path, Role::Reader)?;
+        let writer = Writer::start(conn, path.clone(), config)?;
+        Ok(Self {
+            path,
+            writer,
+            reader: Arc::new(Mutex::new(reader)),
+            in_flight: Mutex::new(HashSet::default()),
+        })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many commits and write requests the writer made so far: their
+    /// ratio is the average batch size of group commit.
+    pub fn writer_stats(&self) -> WriterStats {
+        WriterStats {
+            commits: self.writer.counters.commits.load(Ordering::Relaxed),
+            requests: self.writer.counters.requests.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `read` on the reader connection, off the async threads.
+    async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().unwrap_or_else(PoisonError::into_inner);
+            read(&conn).map_err(StoreError::read)
+        })
+        .await
+        .map_err(StoreError::read)?
+    }
+
+    fn in_flight(&self) -> MutexGuard<'_, HashSet<DedupeKey, PrehashedKeys>> {
+        // A set of keys is valid after any partial update.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn release(&self, keys: &[DedupeKey]) {
+        let mut in_flight = self.in_flight();
+        for key in keys {
+            in_flight.remove(key);
+        }
+    }
+
+    async fn claim_keys(&self, keys: &[DedupeKey]) -> Result<Claim, StoreError> {
+        {
+            let mut in_flight = self.in_flight();
+            if keys.iter().any(|key| in_flight.contains(key)) {
+                return Ok(Claim::InFlight);
+            }
+            in_flight.extend(keys.iter().copied());
+        }
+        // Claimed first, checked second: a `finish` marks the keys done
+        // before it releases them, so this read sees either the claim or
+        // the mark.
+        let owned = keys.to_vec();
+        let marked = self.read(move |conn| queries::marked(conn, &owned)).await;
+        match marked {
+            Ok(false) => Ok(Claim::Fresh),
+            Ok(true) => {
+                self.release(keys);
+                Ok(Claim::Done)
+            }
+            Err(error) => {
+                self.release(keys);
+                Err(error)
+            }
+        }
+    }
+
+    async fn finish_keys(&self, keys: &[DedupeKey], handled: bool) -> Result<(), StoreError> {
+        let marked = if handled {
+            let owned = keys.to_vec();
+            self.writer
+                .send(|reply| Request::Finish(owned, reply))
+                .await
+        } else {
+            Ok(())
+        };
+        // Released even when marking failed: the delivery was not
+        // acknowledged then, and its redelivery must be handled.
+        self.release(keys);
+        marked
+    }
+}
+
+impl Store for SqliteStore {
+    fn append(&self, entry: NewEntry) -> StoreFuture<'_, Appended> {
+        Box::pin(self.writer.send(|reply| Request::Append(entry, reply)))
+    }
+
+    fn pending(&self) -> StoreFuture<'_, Vec<Entry>> {
+        Box::pin(self.read(queries::pending))
+    }
+
+    fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {
+        Box::pin(self.writer.send(move |reply| Request::Complete(id, reply)))
+    }
+
+    fn record_failure(
+        &self,
+        id: EntryId,
+        attempts: u32,
+        next_attempt_at_ms: i64,
+        error: &str,
+    ) -> StoreFuture<'_, ()> {
+        let error = error.to_owned();
+        Box::pin(self.writer.send(move |reply| Request::RecordFailure {
+            id,
+            attempts,
+            next_attempt_at_ms,
+            error,
+            reply,
+        }))
+    }
+
+    fn dead_letter(&self, id: EntryId, error: &str) -> StoreFuture<'_, ()> {
+        let error = error.to_owned();
+        Box::pin(
+            self.writer
+                .send(move |reply| Request::DeadLetter(id, error, reply)),
+        )
+    }
+
+    fn dead_letters(&self, limit: usize) -> StoreFuture<'_, Vec<DeadLetter>> {
+        Box::pin(self.read(move |conn| queries::dead_letters(conn, limit)))
+    }
+
+    fn retry_dead(&self, which: Selection) -> StoreFuture<'_, Vec<Entry>> {
+        Box::pin(
+            self.writer
+                .send(move |reply| Request::RetryDead(which, reply)),
+        )
+    }
+
+    fn drop_dead(&self, which: Selection) -> StoreFuture<'_, u64> {
+        Box::pin(
+            self.writer
+                .send(move |reply| Request::DropDead(which, reply)),
+        )
+    }
+
+    fn status(&self) -> StoreFuture<'_, InboxStatus> {
+        Box::pin(self.read(queries::status))
+    }
+
+    fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim> {
+        Box::pin(self.claim_keys(keys))
+    }
+
+    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()> {
+        Box::pin(self.finish_keys(keys, handled))
+    }
+
+    fn prune_marks(&self) -> StoreFuture<'_, u64> {
+        Box::pin(self.writer.send(Request::Prune))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::suite::{Opened, store_suite};
+
+    fn open(config: StoreConfig) -> std::pin::Pin<Box<dyn Future<Output = Opened> + Send>> {
+        Box::pin(async move {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let store = SqliteStore::open(&dir.path().join("rbm.sqlite3"), config)
+                .await
+                .expect("open");
+            let store: Arc<dyn Store> = Arc::new(store);
+            Opened::new(store, dir)
+        })
+    }
+
+    store_suite!(open);
+}

@@ -1,0 +1,166 @@
+//! The file's schema: recognising an rbm store, creating and checking it,
+//! and opening connections with the durability settings.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::store::StoreError;
+
+/// `PRAGMA application_id` of an rbm store ("RBMS"): tells our file from
+/// another application's SQLite database.
+pub(super) const APPLICATION_ID: i32 = 0x5242_4D53;
+/// `PRAGMA user_version`: the schema version this code reads and writes.
+pub(super) const SCHEMA_VERSION: i64 = 1;
+
+/// The schema, version 1. Plain columns, so that `sqlite3` can show a store.
+const SCHEMA_V1: &str = "
+CREATE TABLE entries (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT, -- arrival order; never reused
+    state              TEXT NOT NULL CHECK (state IN ('waiting', 'dead')),
+    lane               TEXT NOT NULL,    -- the user's lane: handled in id order
+    webhook            TEXT NOT NULL,
+    keys               BLOB NOT NULL,    -- its 16-byte duplicate keys, concatenated
+    data               BLOB NOT NULL,    -- the decoded message.data
+    pubsub_message_id  TEXT,
+    publish_time       TEXT,
+    attribute_type     TEXT,
+    received_at_ms     INTEGER NOT NULL, -- unix milliseconds
+    queued_at_ms       INTEGER NOT NULL,
+    attempts           INTEGER NOT NULL,
+    next_attempt_at_ms INTEGER NOT NULL,
+    last_error         TEXT,
+    died_at_ms         INTEGER           -- set while dead
+);
+CREATE INDEX entries_dead ON entries (id) WHERE state = 'dead';
+-- Every key of a waiting entry, a dead letter or a done mark: a delivery
+-- with one of these keys is a duplicate.
+CREATE TABLE marks (
+    key   BLOB PRIMARY KEY,
+    entry INTEGER            -- the entry it came with; NULL for an inline delivery
+) WITHOUT ROWID;
+-- Handled (or dropped) deliveries, in the order they were done; pruned from
+-- the oldest by age and count.
+CREATE TABLE done_marks (
+    id         INTEGER PRIMARY KEY,
+    entry      INTEGER,      -- the entry that was done; NULL for an inline delivery
+    done_at_ms INTEGER NOT NULL,
+    keys       BLOB NOT NULL
+);
+";
+
+/// What a connection is for: the writer changes the file, readers only read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    Writer,
+    Reader,
+}
+
+/// Opens (creating if need be) the store at `path`, checks that it is an rbm
+/// store of a version we read, creates or upgrades its schema, and returns
+/// the writer's connection.
+pub(super) fn open_store(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| open_error(path, source))?;
+    }
+    let conn = connect(path, Role::Writer)?;
+    let checked = (|| {
+        let application_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        Ok((application_id, version, tables))
+    })();
+    let (application_id, version, tables) = checked.map_err(|e| classify(path, e))?;
+    let ours = application_id == APPLICATION_ID;
+    // An empty file (or a new one) becomes ours; anything else must say so.
+    let empty = application_id == 0 && version == 0 && tables == 0;
+    if !ours && !empty {
+        return Err(StoreError::NotOurDatabase {
+            path: path.to_owned(),
+        });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    // Only now that the file is known to be ours is it changed: WAL mode is
+    // a property of the file.
+    durable(&conn).map_err(|e| classify(path, e))?;
+    if version < SCHEMA_VERSION {
+        create(&conn).map_err(|e| classify(path, e))?;
+    }
+    Ok(conn)
+}
+
+/// A connection to the store at `path`, already checked by [`open_store`].
+pub(super) fn connect(path: &Path, role: Role) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    let configured = (|| {
+        // The writer never waits on a reader (WAL), but the `rbm inbox`
+        // commands write from another process while the server runs.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        if role == Role::Reader {
+            conn.pragma_update(None, "query_only", true)?;
+        }
+        Ok(())
+    })();
+    configured.map_err(|e| classify(path, e))?;
+    Ok(conn)
+}
+
+/// WAL with a full sync on commit: a commit that returned survives power loss.
+pub(super) fn durable(conn: &Connection) -> rusqlite::Result<()> {
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(%mode, "the store's file system refused WAL mode");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+}
+
+/// Creates the schema in an empty file, in one transaction, so that a crash
+/// part-way leaves an empty file rather than half a schema. Another process
+/// may have created it meanwhile: then it is left as it is.
+fn create(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let created = (|| {
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 {
+            conn.execute_batch(&format!(
+                "{SCHEMA_V1}
+                 PRAGMA application_id = {APPLICATION_ID};
+                 PRAGMA user_version = {SCHEMA_VERSION};"
+            ))?;
+        }
+        conn.execute_batch("COMMIT")
+    })();
+    if created.is_err() && !conn.is_autocommit() {
+        // The error that matters is the one that made the rollback necessary.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    created
+}
+
+/// `NotOurDatabase` for a file SQLite does not recognise, `Open` otherwise.
+fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotOurDatabase {
+            path: path.to_owned(),
+        },
+        _ => open_error(path, error),
+    }
+}
+
+fn open_error(path: &Path, source: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Open {
+        path: path.to_owned(),
+        source: std::sync::Arc::new(source),
+    }
+}
