@@ -274,21 +274,20 @@ mod tests {
             Piece::Segment("b"),
             Piece::Literal("é"),
         ];
-        assert_eq!(
-            match_template(GLUED, "ééé"),
-            Some(vec![("a", "é"), ("b", "é")])
-        );
-        assert_eq!(match_template(GLUED, "éé"), None);
         const OVERLAP: &[Piece] = &[
             Piece::Segment("a"),
             Piece::Literal("é"),
             Piece::Literal("x"),
             Piece::Segment("b"),
         ];
-        assert_eq!(
-            match_template(OVERLAP, "ééxéxy"),
-            Some(vec![("a", "é"), ("b", "éxy")])
-        );
+        let cases = [
+            (GLUED, "ééé", Some(vec![("a", "é"), ("b", "é")])),
+            (GLUED, "éé", None),
+            (OVERLAP, "ééxéxy", Some(vec![("a", "é"), ("b", "éxy")])),
+        ];
+        for (pieces, data, expected) in cases {
+            assert_eq!(match_template(pieces, data), expected, "{data}");
+        }
     }
 
     proptest::proptest! {
