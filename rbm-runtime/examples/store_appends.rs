@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use rbm_runtime::dedupe::DedupeKey;
+use rbm_runtime::store::DedupeKey;
 use rbm_runtime::store::{Appended, NewEntry, SqliteStore, Store, StoreConfig};
 
 fn entry(n: u64) -> NewEntry {

@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::protocol::Payload;
 use crate::reply::Reply;
 // Kept reachable from `agent`, where they were first published.
-pub use crate::handler_error::{HandlerError, Retryable};
+pub use crate::handler_error::HandlerError;
 pub use crate::route::RouteInfo;
 
 /// One authentic push delivery, classified, as handed to an agent.

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 /// A setting is missing or invalid; the message names it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// A required setting is not set.
     #[error("{name} is not set: {hint}")]
@@ -27,6 +28,7 @@ pub enum ConfigError {
 
 /// Why the server stopped with an error.
 #[derive(thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The configuration is missing or invalid.
     #[error(transparent)]
@@ -47,6 +49,13 @@ pub enum Error {
         addr: SocketAddr,
         /// What failed.
         source: std::io::Error,
+    },
+    /// The store (`RBM_STORE`) cannot be opened or read: a path that cannot
+    /// be created, a file that is not an rbm store, a newer schema.
+    #[error("RBM_STORE: {source}")]
+    Store {
+        /// Why.
+        source: crate::store::StoreError,
     },
     /// The RBM API client's settings are invalid (e.g. an unreadable key file).
     #[error(transparent)]

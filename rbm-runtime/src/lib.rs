@@ -1,26 +1,34 @@
 //! rbm-runtime: host Google RCS Business Messaging agents.
+//!
+//! Write an agent as an `impl` block of async handlers marked
+//! [`#[rbm_agent]`](rbm_agent), and serve it with [`serve_from_env`]. The
+//! modules users name are [`api`] (the RBM API client), [`protocol`] (the
+//! wire types), [`reply`] (what handlers send), [`store`] (what the runtime
+//! remembers), [`logging`], and, with the `testing` feature, [`testing`];
+//! everything else is re-exported here.
 #![forbid(unsafe_code)]
 
-pub mod agent;
+mod agent;
 pub mod api;
-pub mod context;
-pub mod dedupe;
-pub mod dsl;
+mod context;
+mod dedupe;
+mod dsl;
 mod error;
 mod escape;
 mod handler_error;
+mod inbox;
 pub mod logging;
 mod mask;
 pub mod prelude;
 pub mod protocol;
 pub mod reply;
 mod route;
-pub mod sender;
-pub mod server;
+mod sender;
+mod server;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod verify;
+mod verify;
 
 pub use agent::{Agent, Delivery, Handled, HandlerError, HandlerResult};
 pub use api::RbmApiClient;
@@ -29,10 +37,12 @@ pub use error::{ConfigError, Error};
 pub use handler_error::Retryable;
 pub use reply::{AgentEvent, Reply, Suggestion};
 pub use route::RouteInfo;
-pub use sender::{LogSender, OutgoingEvent, OutgoingMessage, ReplySender, SendError};
+pub use sender::{
+    LogSender, OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture,
+};
 pub use server::{
-    PartnerAgents, RunningServer, Server, ServerBuilder, ServerConfig, WebhookHandler,
-    serve_from_env,
+    DeliveryMode, EnvWebhook, PartnerAgents, RunningServer, Server, ServerBuilder, ServerConfig,
+    WebhookHandler, serve_from_env,
 };
 pub use verify::{SignatureError, SignatureVerifier, sign};
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rbm_runtime::dedupe::DedupeKey;
+use rbm_runtime::store::DedupeKey;
 use rbm_runtime::store::{
     self, Appended, Claim, NewEntry, Selection, SqliteStore, Store, StoreConfig, StoreError,
     StoreUrl,

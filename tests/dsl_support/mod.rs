@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use rbm_runtime::sender::SendFuture;
+use rbm_runtime::SendFuture;
 use rbm_runtime::{Agent, OutgoingEvent, OutgoingMessage, ReplySender, RunningServer, Server};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

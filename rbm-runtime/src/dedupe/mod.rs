@@ -1,17 +1,11 @@
-//! Duplicate suppression: Google delivers at least once, so the same event
-//! can arrive twice, close together or much later.
+//! Duplicate keys: Google delivers at least once, so the same event can
+//! arrive twice, close together or much later. The store keeps the keys
+//! (see [`crate::store`]).
 //!
 //! A delivery *claims* its keys before it is handled. The claim is either
 //! fresh (handle it), done (a duplicate of a handled delivery: acknowledge
 //! it), or in flight (a copy is being handled right now: wait for it). When
 //! handling fails the claim is released, so the redelivery is handled.
-
-mod memory;
-
-use std::future::Future;
-use std::pin::Pin;
-
-pub use memory::MemoryStore;
 
 /// One identity of a delivery: a 128-bit hash of e.g. its Pub/Sub message id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,7 +45,7 @@ impl DedupeKey {
 /// Hashes a [`DedupeKey`] (or any `u128` that is already a hash) by folding
 /// it to 64 bits: hashing a hash again would only cost time.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct PrehashedKey(u64);
+pub(crate) struct PrehashedKey(u64);
 
 impl std::hash::Hasher for PrehashedKey {
     fn finish(&self) -> u64 {
@@ -74,7 +68,7 @@ impl std::hash::Hasher for PrehashedKey {
 }
 
 /// A `BuildHasher` for maps keyed by [`DedupeKey`] or other 128-bit hashes.
-pub type PrehashedKeys = std::hash::BuildHasherDefault<PrehashedKey>;
+pub(crate) type PrehashedKeys = std::hash::BuildHasherDefault<PrehashedKey>;
 
 /// The state of a delivery's keys when it is claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,16 +81,4 @@ pub enum Claim {
     InFlight,
 }
 
-/// A boxed future, as returned by [`DuplicateStore`] methods.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Remembers which deliveries were handled. [`MemoryStore`] keeps them in
-/// this process; a shared store lets several replicas agree.
-pub trait DuplicateStore: Send + Sync + 'static {
-    /// Atomically checks `keys` and, if none is known, claims all of them.
-    fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim>;
-
-    /// Ends a claim: `handled` marks the keys done; otherwise they are
-    /// released so a redelivery is handled again.
-    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()>;
-}

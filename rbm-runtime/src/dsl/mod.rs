@@ -12,9 +12,4 @@ pub mod private;
 mod result;
 
 pub use extract::{AgentId, Captures, EventId, MessageId, PhoneNumber, PostbackData, Rest, Text};
-pub use kinds::{
-    FileParam, LaunchEventParam, LocationParam, MessageParam, PostbackParam, PrefixParam,
-    RegexParam, ServerEventParam, TextParam, UnknownParam, UserEventParam,
-};
-pub use matching::Piece;
 pub use result::IntoHandlerResult;

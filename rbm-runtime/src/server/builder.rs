@@ -16,11 +16,15 @@ use warp::http;
 use super::claim::Claims;
 use super::config::{ServerConfig, check_path};
 use super::listener::{self, ListenerLimits};
-use super::pipeline::{Pipeline, RequestHead};
+use super::pipeline::{Pipeline, RequestHead, StoredEntry};
 use super::sequencer::Sequencer;
 use super::webhook::{Target, Webhook};
 use crate::agent::{Agent, DynAgent};
-use crate::dedupe::{DuplicateStore, MemoryStore};
+use super::config::DeliveryMode;
+use super::handling::Handling;
+use super::pipeline::Mode;
+use crate::inbox::{Backoff, Inbox, InboxLimits};
+use crate::store::{EntryId, MemoryStore, Store, StoreConfig, StoreUrl};
 use crate::error::{ConfigError, Error};
 use crate::sender::{LogSender, ReplySender};
 
@@ -70,7 +74,7 @@ pub struct ServerBuilder {
     config: ServerConfig,
     webhooks: Vec<WebhookSpec>,
     sender: Option<Arc<dyn ReplySender>>,
-    store: Option<Arc<dyn DuplicateStore>>,
+    store: Option<Arc<dyn Store>>,
     duplicate_agent_ids: Vec<String>,
 }
 
@@ -176,9 +180,43 @@ impl ServerBuilder {
         self
     }
 
-    /// Replaces the in-memory duplicate store (e.g. with a shared one).
-    pub fn duplicate_store(mut self, store: impl DuplicateStore) -> Self {
-        self.store = Some(Arc::new(store));
+    /// When deliveries are acknowledged: once stored in the inbox (the
+    /// default) or once handled (inline).
+    pub fn delivery(mut self, mode: DeliveryMode) -> Self {
+        self.config.delivery = mode;
+        self
+    }
+
+    /// Where the inbox, duplicate marks and dead letters are kept
+    /// (`sqlite://PATH` by default, or `memory`).
+    pub fn store_url(mut self, url: StoreUrl) -> Self {
+        self.config.store = url;
+        self
+    }
+
+    /// Uses `store` (already open, possibly shared) instead of opening one.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Stored deliveries handled at once, over all users.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.config.workers = workers;
+        self
+    }
+
+    /// Attempts, and the age, after which a failing stored delivery becomes
+    /// a dead letter.
+    pub fn retry_limits(mut self, max_attempts: u32, max_age: Duration) -> Self {
+        self.config.max_attempts = max_attempts;
+        self.config.max_age = max_age;
+        self
+    }
+
+    /// The longest a handler (with its replies) may take.
+    pub fn handler_timeout(mut self, timeout: Duration) -> Self {
+        self.config.handler_timeout = timeout;
         self
     }
 
@@ -241,6 +279,11 @@ impl ServerBuilder {
                 "dedupe max age (RBM_DEDUPE_TTL_SECS)",
                 self.config.dedupe_max_age,
             ),
+            ("max age (RBM_MAX_AGE_SECS)", self.config.max_age),
+            (
+                "handler timeout (RBM_HANDLER_TIMEOUT_SECS)",
+                self.config.handler_timeout,
+            ),
         ];
         for (name, value) in durations {
             if value.is_zero() {
@@ -257,6 +300,11 @@ impl ServerBuilder {
                 "dedupe capacity (RBM_DEDUPE_CAPACITY)",
                 self.config.dedupe_capacity,
             ),
+            ("workers (RBM_WORKERS)", self.config.workers),
+            (
+                "max attempts (RBM_MAX_ATTEMPTS)",
+                self.config.max_attempts as usize,
+            ),
         ];
         for (name, value) in positive {
             if value == 0 {
@@ -266,16 +314,21 @@ impl ServerBuilder {
         Ok(())
     }
 
-    /// Checks everything and assembles the request pipeline.
-    fn assemble(self) -> Result<(Arc<Pipeline>, ServerConfig), ConfigError> {
+    /// Checks everything, opens the store and assembles the request pipeline.
+    fn assemble(self) -> Result<(Arc<Pipeline>, ServerConfig), Error> {
         self.check()?;
         let config = self.config;
-        let store = self.store.unwrap_or_else(|| {
-            Arc::new(MemoryStore::new(
-                config.dedupe_capacity,
-                config.dedupe_max_age,
-            ))
-        });
+        let store_config = StoreConfig::default()
+            .with_mark_ttl(config.dedupe_max_age)
+            .with_mark_capacity(config.dedupe_capacity);
+        let store = match self.store {
+            Some(store) => store,
+            None => match &config.store {
+                StoreUrl::Memory => Arc::new(MemoryStore::new(store_config)),
+                url => crate::store::open_blocking(url, store_config)
+                    .map_err(|source| Error::Store { source })?,
+            },
+        };
         let replies_to_log = self.sender.is_none();
         let sender = self.sender.unwrap_or_else(|| Arc::new(LogSender));
         let webhooks: Vec<Webhook> = self
@@ -283,11 +336,30 @@ impl ServerBuilder {
             .into_iter()
             .map(|spec| Webhook::new(spec.path, &spec.token, spec.target))
             .collect();
-        let pipeline = Arc::new(Pipeline {
-            webhooks,
-            claims: Claims::new(store),
+        let handling = Arc::new(Handling {
+            webhooks: webhooks.into_boxed_slice(),
             sender,
-            sequencer: Arc::new(Sequencer::default()),
+            handler_timeout: config.handler_timeout,
+        });
+        let mode = match config.delivery {
+            DeliveryMode::Inline => Mode::Inline {
+                claims: Claims::new(store),
+                sequencer: Arc::new(Sequencer::default()),
+            },
+            DeliveryMode::Inbox => {
+                let limits = InboxLimits {
+                    workers: config.workers,
+                    max_attempts: config.max_attempts,
+                    max_age: config.max_age,
+                    backoff: Backoff::default(),
+                };
+                let inbox = Arc::new(Inbox::new(Arc::clone(&store), Arc::clone(&handling), limits));
+                Mode::Inbox { store, inbox }
+            }
+        };
+        let pipeline = Arc::new(Pipeline {
+            handling,
+            mode,
             body_limit: config.body_limit,
             body_timeout: config.body_timeout,
             replies_to_log,
@@ -299,6 +371,11 @@ impl ServerBuilder {
     /// background. Fails with a message naming the setting or the address.
     pub async fn bind(self) -> Result<RunningServer, Error> {
         let (pipeline, config) = self.assemble()?;
+        // What a previous run left is queued before anything new arrives.
+        pipeline
+            .recover()
+            .await
+            .map_err(|source| Error::Store { source })?;
         let addr = config.socket_addr();
         let listener = TcpListener::bind(addr)
             .await
@@ -308,8 +385,19 @@ impl ServerBuilder {
 
     /// Checks the configuration and returns the request pipeline without a
     /// socket: requests go in as values (the in-process testing kit uses it).
-    pub fn into_handler(self) -> Result<WebhookHandler, ConfigError> {
+    /// In inbox mode it must be called inside a tokio runtime: entries a
+    /// previous run left in the store are queued in the background.
+    pub fn into_handler(self) -> Result<WebhookHandler, Error> {
         let (pipeline, _) = self.assemble()?;
+        pipeline.track_attempts();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let recovering = Arc::clone(&pipeline);
+            runtime.spawn(async move {
+                if let Err(error) = recovering.recover().await {
+                    tracing::error!(%error, "the inbox's stored deliveries could not be read");
+                }
+            });
+        }
         Ok(WebhookHandler { pipeline })
     }
 
@@ -355,6 +443,8 @@ fn start(
         local_addr,
         stop: Some(stop),
         task,
+        pipeline,
+        grace: config.shutdown_grace,
     })
 }
 
@@ -363,6 +453,8 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    pipeline: Arc<Pipeline>,
+    grace: Duration,
 }
 
 impl RunningServer {
@@ -395,7 +487,10 @@ impl RunningServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match (&mut self.task).await {
+        let ended = (&mut self.task).await;
+        // No request adds to the inbox any more: let running handlers finish.
+        self.pipeline.stop_inbox(self.grace).await;
+        match ended {
             Ok(Ok(())) => Ok(()),
             ended => Err(self.failure(ended)),
         }
@@ -435,6 +530,21 @@ impl std::fmt::Debug for WebhookHandler {
 }
 
 impl WebhookHandler {
+    /// The inbox entry a response says its delivery was stored as.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn stored_entry<B>(&self, response: &http::Response<B>) -> Option<EntryId> {
+        response
+            .extensions()
+            .get::<StoredEntry>()
+            .map(|stored| stored.0)
+    }
+
+    /// Waits until the attempt of stored entry `id` has ended.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) async fn attempted(&self, id: EntryId) {
+        self.pipeline.attempted(id).await;
+    }
+
     /// Handles one request exactly as the server would and returns its response.
     pub async fn handle(&self, request: http::Request<Bytes>) -> http::Response<Bytes> {
         let (parts, body) = request.into_parts();

@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::dedupe::{Claim, DedupeKey, DuplicateStore};
+use crate::store::{Claim, DedupeKey, Store, StoreError};
 
 /// How long a copy of a delivery waits for another copy being handled.
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
@@ -22,7 +22,7 @@ const IN_FLIGHT_POLL: Duration = Duration::from_millis(100);
 
 /// The duplicate store, plus a wake-up for copies waiting on a claim.
 pub(crate) struct Claims {
-    store: Arc<dyn DuplicateStore>,
+    store: Arc<dyn Store>,
     ended: Notify,
     /// Copies waiting right now: ending a claim wakes them only if there are
     /// any, so the usual delivery never touches the notifier's lock.
@@ -30,7 +30,7 @@ pub(crate) struct Claims {
 }
 
 impl Claims {
-    pub(crate) fn new(store: Arc<dyn DuplicateStore>) -> Arc<Self> {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Arc<Self> {
         Arc::new(Self {
             store,
             ended: Notify::new(),
@@ -41,10 +41,10 @@ impl Claims {
     /// Claims `keys`. A copy in flight is waited for (up to 10 s), so that
     /// when it fails this copy is handled and when it succeeds this one is
     /// a duplicate; `Fresh` comes with the guard that ends the claim.
-    pub(crate) async fn claim(self: &Arc<Self>, keys: Vec<DedupeKey>) -> Result<ClaimGuard, Claim> {
-        let mut claim = self.store.claim(&keys).await;
+    pub(crate) async fn claim(self: &Arc<Self>, keys: Vec<DedupeKey>) -> Result<ClaimGuard, Refused> {
+        let mut claim = self.store.claim(&keys).await.map_err(Refused::Store)?;
         if claim == Claim::InFlight {
-            claim = self.wait_for_copy(&keys).await;
+            claim = self.wait_for_copy(&keys).await.map_err(Refused::Store)?;
         }
         match claim {
             Claim::Fresh => Ok(ClaimGuard {
@@ -52,11 +52,12 @@ impl Claims {
                 keys,
                 ended: false,
             }),
-            other => Err(other),
+            Claim::Done => Err(Refused::Done),
+            Claim::InFlight => Err(Refused::InFlight),
         }
     }
 
-    async fn wait_for_copy(&self, keys: &[DedupeKey]) -> Claim {
+    async fn wait_for_copy(&self, keys: &[DedupeKey]) -> Result<Claim, StoreError> {
         let deadline = Instant::now() + IN_FLIGHT_WAIT;
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let claim = loop {
@@ -64,9 +65,12 @@ impl Claims {
             let ended = self.ended.notified();
             tokio::pin!(ended);
             ended.as_mut().enable();
-            let claim = self.store.claim(keys).await;
+            let claim = match self.store.claim(keys).await {
+                Ok(claim) => claim,
+                Err(error) => break Err(error),
+            };
             if claim != Claim::InFlight || Instant::now() >= deadline {
-                break claim;
+                break Ok(claim);
             }
             let wake = (Instant::now() + IN_FLIGHT_POLL).min(deadline);
             let _ = tokio::time::timeout_at(wake, ended).await;
@@ -75,12 +79,24 @@ impl Claims {
         claim
     }
 
-    async fn end(&self, keys: &[DedupeKey], handled: bool) {
-        self.store.finish(keys, handled).await;
+    async fn end(&self, keys: &[DedupeKey], handled: bool) -> Result<(), StoreError> {
+        let finished = self.store.finish(keys, handled).await;
         if self.waiting.load(Ordering::SeqCst) > 0 {
             self.ended.notify_waiters();
         }
+        finished
     }
+}
+
+/// Why a delivery could not be claimed.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// A copy was handled already: a duplicate.
+    Done,
+    /// A copy is still being handled after the wait.
+    InFlight,
+    /// The store failed.
+    Store(StoreError),
 }
 
 /// Ends a claim exactly once: when handling ends, or when the request is
@@ -93,9 +109,9 @@ pub(crate) struct ClaimGuard {
 
 impl ClaimGuard {
     /// Marks the keys done (`handled`) or releases them.
-    pub(crate) async fn end(mut self, handled: bool) {
+    pub(crate) async fn end(mut self, handled: bool) -> Result<(), StoreError> {
         self.ended = true;
-        self.claims.end(&self.keys, handled).await;
+        self.claims.end(&self.keys, handled).await
     }
 }
 
@@ -106,7 +122,11 @@ impl Drop for ClaimGuard {
         }
         let (claims, keys) = (Arc::clone(&self.claims), std::mem::take(&mut self.keys));
         let mut release: Pin<Box<dyn Future<Output = ()> + Send>> =
-            Box::pin(async move { claims.end(&keys, false).await });
+            Box::pin(async move {
+                if let Err(error) = claims.end(&keys, false).await {
+                    tracing::warn!(%error, "a dropped delivery's claim could not be released");
+                }
+            });
         // A store that answers at once (the in-memory one) is released right
         // here: no task, and no runtime needed, so a request dropped after
         // its runtime is gone still frees its claim. A store that is polled
@@ -129,7 +149,10 @@ impl Drop for ClaimGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dedupe::{MemoryStore, StoreFuture};
+    use crate::store::{
+        Appended, DeadLetter, Entry, EntryId, InboxStatus, MemoryStore, NewEntry, Selection,
+        StoreConfig, StoreFuture,
+    };
 
     fn keys() -> Vec<DedupeKey> {
         vec![DedupeKey::of(&["pubsub", "/", "1"])]
@@ -142,8 +165,8 @@ mod tests {
             .expect("a runtime")
     }
 
-    fn memory() -> Arc<dyn DuplicateStore> {
-        Arc::new(MemoryStore::new(100, Duration::from_secs(60)))
+    fn memory() -> Arc<dyn Store> {
+        Arc::new(MemoryStore::new(StoreConfig::default()))
     }
 
     #[test]
@@ -151,7 +174,7 @@ mod tests {
         let claims = Claims::new(memory());
         let guard = runtime()
             .block_on(claims.claim(keys()))
-            .unwrap_or_else(|claim| panic!("not fresh: {claim:?}"));
+            .unwrap_or_else(|refused| panic!("not fresh: {refused:?}"));
         // The runtime is gone: dropping the guard must not panic.
         drop(guard);
         let again = runtime().block_on(claims.claim(keys()));
@@ -163,17 +186,46 @@ mod tests {
     }
 
     /// A store whose `finish` needs the runtime (it yields once first).
-    struct Yielding(Arc<dyn DuplicateStore>);
+    struct Yielding(Arc<dyn Store>);
 
-    impl DuplicateStore for Yielding {
+    impl Store for Yielding {
+        fn append(&self, entry: NewEntry) -> StoreFuture<'_, Appended> {
+            self.0.append(entry)
+        }
+        fn pending(&self) -> StoreFuture<'_, Vec<Entry>> {
+            self.0.pending()
+        }
+        fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {
+            self.0.complete(id)
+        }
+        fn record_failure(&self, id: EntryId, n: u32, at: i64, e: &str) -> StoreFuture<'_, ()> {
+            self.0.record_failure(id, n, at, e)
+        }
+        fn dead_letter(&self, id: EntryId, error: &str) -> StoreFuture<'_, ()> {
+            self.0.dead_letter(id, error)
+        }
+        fn dead_letters(&self, limit: usize) -> StoreFuture<'_, Vec<DeadLetter>> {
+            self.0.dead_letters(limit)
+        }
+        fn retry_dead(&self, which: Selection) -> StoreFuture<'_, Vec<Entry>> {
+            self.0.retry_dead(which)
+        }
+        fn drop_dead(&self, which: Selection) -> StoreFuture<'_, u64> {
+            self.0.drop_dead(which)
+        }
+        fn status(&self) -> StoreFuture<'_, InboxStatus> {
+            self.0.status()
+        }
+        fn prune_marks(&self) -> StoreFuture<'_, u64> {
+            self.0.prune_marks()
+        }
         fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim> {
             self.0.claim(keys)
         }
-
         fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()> {
             Box::pin(async move {
                 tokio::task::yield_now().await;
-                self.0.finish(keys, handled).await;
+                self.0.finish(keys, handled).await
             })
         }
     }

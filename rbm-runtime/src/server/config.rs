@@ -5,10 +5,37 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::ConfigError;
+use crate::store::StoreUrl;
+
+/// When Google gets its `200` (`RBM_DELIVERY`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryMode {
+    /// Acknowledged once stored durably in the inbox, then handled by the
+    /// inbox workers, per user in order (`inbox`, the default).
+    #[default]
+    Inbox,
+    /// Handled inside the request and acknowledged once handled (`inline`:
+    /// for hosts without a disk; Google waits for the handler).
+    Inline,
+}
+
+impl FromStr for DeliveryMode {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value {
+            "inbox" => Ok(Self::Inbox),
+            "inline" => Ok(Self::Inline),
+            _ => Err(()),
+        }
+    }
+}
 
 /// How the server listens and what it accepts. Every field has a default;
 /// [`ServerConfig::from_env`] reads the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServerConfig {
     /// Address to listen on (`BIND`, default `0.0.0.0`).
     pub bind: IpAddr,
@@ -30,10 +57,28 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// How long shutdown waits for requests in flight (default 30 s).
     pub shutdown_grace: Duration,
-    /// Most deliveries the duplicate store remembers (`RBM_DEDUPE_CAPACITY`, default 10 000).
+    /// Most handled deliveries whose duplicates are recognised
+    /// (`RBM_DEDUPE_CAPACITY`, default 100 000).
     pub dedupe_capacity: usize,
-    /// How long the duplicate store remembers one (`RBM_DEDUPE_TTL_SECS`, default 24 h).
+    /// How long a handled delivery's duplicates are recognised
+    /// (`RBM_DEDUPE_TTL_SECS`, default 7 days: Google redelivers for up to 7 days).
     pub dedupe_max_age: Duration,
+    /// When deliveries are acknowledged (`RBM_DELIVERY`, default `inbox`).
+    pub delivery: DeliveryMode,
+    /// Where the inbox, duplicate marks and dead letters are kept
+    /// (`RBM_STORE`: `sqlite://PATH` or `memory`, default `sqlite://rbm-data/rbm.sqlite3`).
+    pub store: StoreUrl,
+    /// Stored deliveries handled at once, over all users (`RBM_WORKERS`, default 64).
+    pub workers: usize,
+    /// Attempts at a stored delivery before it becomes a dead letter
+    /// (`RBM_MAX_ATTEMPTS`, default 12).
+    pub max_attempts: u32,
+    /// Age after which a failing stored delivery becomes a dead letter
+    /// (`RBM_MAX_AGE_SECS`, default 24 h).
+    pub max_age: Duration,
+    /// Longest a handler may take, its replies included; past it the attempt
+    /// fails and is retried (`RBM_HANDLER_TIMEOUT_SECS`, default 30 s).
+    pub handler_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -47,8 +92,14 @@ impl Default for ServerConfig {
             write_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             shutdown_grace: Duration::from_secs(30),
-            dedupe_capacity: 10_000,
-            dedupe_max_age: Duration::from_secs(24 * 3600),
+            dedupe_capacity: 100_000,
+            dedupe_max_age: Duration::from_secs(7 * 24 * 3600),
+            delivery: DeliveryMode::Inbox,
+            store: StoreUrl::default(),
+            workers: 64,
+            max_attempts: 12,
+            max_age: Duration::from_secs(24 * 3600),
+            handler_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -115,6 +166,34 @@ impl ServerConfig {
                 &lookup,
                 "RBM_DEDUPE_TTL_SECS",
                 defaults.dedupe_max_age.as_secs(),
+            )?),
+            delivery: parse(
+                &lookup,
+                "RBM_DELIVERY",
+                defaults.delivery,
+                "inbox or inline",
+            )?,
+            store: match lookup("RBM_STORE") {
+                None => defaults.store.clone(),
+                Some(raw) => raw.trim().parse().map_err(|error: crate::store::StoreUrlError| {
+                    ConfigError::Invalid {
+                        name: "RBM_STORE",
+                        value: raw,
+                        reason: error.to_string(),
+                    }
+                })?,
+            },
+            workers: positive(&lookup, "RBM_WORKERS", defaults.workers)?,
+            max_attempts: positive(&lookup, "RBM_MAX_ATTEMPTS", defaults.max_attempts)?,
+            max_age: Duration::from_secs(positive(
+                &lookup,
+                "RBM_MAX_AGE_SECS",
+                defaults.max_age.as_secs(),
+            )?),
+            handler_timeout: Duration::from_secs(positive(
+                &lookup,
+                "RBM_HANDLER_TIMEOUT_SECS",
+                defaults.handler_timeout.as_secs(),
             )?),
             ..defaults
         };
@@ -251,6 +330,15 @@ mod tests {
             (
                 &[("RBM_CLIENT_TOKEN", "t"), ("RBM_WRITE_TIMEOUT_SECS", "0")],
                 "RBM_WRITE_TIMEOUT_SECS",
+            ),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_DELIVERY", "later")], "RBM_DELIVERY"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_STORE", "postgres://x")], "RBM_STORE"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_WORKERS", "0")], "RBM_WORKERS"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_MAX_ATTEMPTS", "x")], "RBM_MAX_ATTEMPTS"),
+            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_MAX_AGE_SECS", "0")], "RBM_MAX_AGE_SECS"),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_HANDLER_TIMEOUT_SECS", "0")],
+                "RBM_HANDLER_TIMEOUT_SECS",
             ),
         ];
         for (pairs, name) in cases {

@@ -3,6 +3,7 @@
 mod builder;
 mod claim;
 mod config;
+pub(crate) mod handling;
 mod identity;
 mod listener;
 mod outcome;
@@ -12,7 +13,7 @@ mod target;
 mod webhook;
 
 pub use builder::{PartnerAgents, RunningServer, Server, ServerBuilder, WebhookHandler};
-pub use config::{EnvWebhook, ServerConfig};
+pub use config::{DeliveryMode, EnvWebhook, ServerConfig};
 
 use crate::agent::Agent;
 use crate::api::RbmApiClient;

@@ -8,7 +8,10 @@ use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 
 use crate::escape::{Escaped, push_escaped};
+use super::pipeline::StoredJob;
+use crate::agent::Delivery;
 use crate::mask::MaskedPhone;
+use crate::store::EntryId;
 use crate::protocol::Payload;
 use crate::route::RouteInfo;
 
@@ -41,6 +44,10 @@ pub(crate) enum Outcome {
     StillInFlight,
     /// The agent handled it and its replies were accepted.
     Handled,
+    /// Stored durably in the inbox: acknowledged, handled next.
+    Stored(EntryId),
+    /// The store could not keep or check it: Google redelivers.
+    StoreFailed(String),
     /// The handler (or sending its replies) failed: Google redelivers.
     Failed(String),
     /// The handler failed in a way redelivery cannot fix (a reply the RBM
@@ -66,8 +73,9 @@ impl Outcome {
             | Self::Unhandleable(_)
             | Self::Undeliverable(_)
             | Self::Duplicate
+            | Self::Stored(_)
             | Self::Handled => StatusCode::OK,
-            Self::StillInFlight => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StillInFlight | Self::StoreFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Failed(_) | Self::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,6 +95,8 @@ impl Outcome {
             Self::Duplicate => "duplicate",
             Self::StillInFlight => "still_in_flight",
             Self::Handled => "handled",
+            Self::Stored(_) => "stored",
+            Self::StoreFailed(_) => "store_failed",
             Self::Failed(_) => "failed",
             Self::Undeliverable(_) => "undeliverable",
             Self::Panicked => "panicked",
@@ -97,13 +107,16 @@ impl Outcome {
     /// requests that are not deliveries at all are debug.
     fn level(&self) -> Level {
         match self {
-            Self::Handled | Self::Duplicate | Self::HandshakeAccepted(_) => Level::INFO,
+            Self::Handled | Self::Stored(_) | Self::Duplicate | Self::HandshakeAccepted(_) => {
+                Level::INFO
+            }
             Self::Unhandleable(_)
             | Self::Undeliverable(_)
             | Self::Failed(_)
             | Self::BadRequest(_)
             | Self::Unauthorized(_)
             | Self::Panicked
+            | Self::StoreFailed(_)
             | Self::StillInFlight
             | Self::HandshakeRefused => Level::WARN,
             Self::NotFound
@@ -141,10 +154,12 @@ impl Outcome {
 }
 
 /// What is known about a delivery by the time it ends, for its log line.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct DeliveryFacts<'a> {
-    /// The authentic payload, once decoded (kind, agent, sender).
-    pub(crate) payload: Option<Payload>,
+    /// The authentic delivery, once decoded (kind, agent, sender).
+    pub(crate) delivery: Option<Delivery>,
+    /// The inbox entry it was stored as, to queue once the line is logged.
+    pub(crate) stored: Option<StoredJob>,
     /// The route whose handler ran, as the agent's dispatch returned it.
     pub(crate) route: Option<&'static RouteInfo>,
     pub(crate) path: &'a str,
@@ -186,7 +201,7 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
 /// more, on every request. Every value that comes from the request (path,
 /// agent, sender, reason) is escaped, so none can forge or hide a line.
 fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> String {
-    let payload = facts.payload.as_ref();
+    let payload = facts.delivery.as_ref().map(|d| &d.payload);
     let kind = payload.map_or("-", |p| p.kind().as_str());
     let agent = payload.and_then(Payload::agent_id).unwrap_or("-");
     let route = facts.route.map_or("-", |r| r.name);
@@ -210,10 +225,15 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
     line.push_str(itoa::Buffer::new().format(outcome.status().as_u16()));
     line.push_str(" latency_us=");
     line.push_str(itoa::Buffer::new().format(latency.as_micros() as u64));
+    if let Outcome::Stored(entry) = outcome {
+        line.push_str(" entry=");
+        line.push_str(itoa::Buffer::new().format(entry.0));
+    }
     let reason: Option<&dyn std::fmt::Display> = match outcome {
         Outcome::Unhandleable(reason)
         | Outcome::Undeliverable(reason)
         | Outcome::Failed(reason)
+        | Outcome::StoreFailed(reason)
         | Outcome::BadRequest(reason) => Some(reason),
         Outcome::Unauthorized(error) => Some(error),
         _ => None,

@@ -1,26 +1,24 @@
 //! One request, start to finish: find the webhook, read the body, recognise
 //! it, verify it, suppress duplicates, hand it to the agent, pick the status.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use warp::http::{HeaderMap, HeaderValue, Method, header};
 use warp::reply::Response;
 
-use super::claim::Claims;
+use super::claim::{Claims, Refused};
+use super::handling::{Attempt, Handling};
 use super::identity::Identity;
 use super::outcome::{self, DeliveryFacts, Outcome};
 use super::sequencer::Sequencer;
 use super::webhook::Webhook;
-use crate::agent::{Delivery, DynAgent, HandlerError};
-use crate::context::Context;
-use crate::dedupe::Claim;
+use crate::agent::{Delivery, DynAgent};
+use crate::inbox::{Inbox, Job};
 use crate::protocol::{Incoming, Payload, PushEnvelope};
-use crate::route::RouteInfo;
-use crate::sender::ReplySender;
+use crate::store::{Appended, EntryId, NewEntry, Store, StoreError};
 
 /// What the pipeline needs of a request's head.
 pub(crate) struct RequestHead {
@@ -48,20 +46,49 @@ pub(crate) const SIGNATURE_HEADER: &str = "x-goog-signature";
 
 /// Everything the requests of one server share.
 pub(crate) struct Pipeline {
-    pub(crate) webhooks: Vec<Webhook>,
-    pub(crate) claims: Arc<Claims>,
-    pub(crate) sender: Arc<dyn ReplySender>,
-    pub(crate) sequencer: Arc<Sequencer>,
+    pub(crate) handling: Arc<Handling>,
+    pub(crate) mode: Mode,
     pub(crate) body_limit: usize,
     pub(crate) body_timeout: Duration,
     /// No reply sender was configured: replies go to the log.
     pub(crate) replies_to_log: bool,
 }
 
+/// How authentic deliveries are handled.
+pub(crate) enum Mode {
+    /// Stored durably, acknowledged, then handled by the inbox workers.
+    Inbox {
+        /// Where deliveries are stored.
+        store: Arc<dyn Store>,
+        /// The workers.
+        inbox: Arc<Inbox>,
+    },
+    /// Handled inside the request, acknowledged once handled.
+    Inline {
+        /// Duplicate claims.
+        claims: Arc<Claims>,
+        /// Per-user order.
+        sequencer: Arc<Sequencer>,
+    },
+}
+
+/// A delivery just stored, to be queued in its lane once its request is logged.
+pub(crate) struct StoredJob {
+    pub(crate) id: EntryId,
+    pub(crate) lane: u128,
+    pub(crate) agent: Arc<dyn DynAgent>,
+    pub(crate) identity: String,
+}
+
+/// The inbox entry a delivery was stored as: put on the response (never
+/// sent) so that the in-process testing kit can wait for its handling.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoredEntry(pub(crate) EntryId);
+
 impl Pipeline {
     /// Logs what is served and where replies go.
     pub(crate) fn announce(&self) {
-        for webhook in &self.webhooks {
+        for webhook in &*self.handling.webhooks {
             let kind = if webhook.is_partner() {
                 "partner"
             } else {
@@ -73,8 +100,45 @@ impl Pipeline {
                 .sum::<usize>();
             tracing::info!(path = &*webhook.path, kind, routes, "webhook ready");
         }
+        match &self.mode {
+            Mode::Inbox { .. } => tracing::info!(
+                "deliveries are acknowledged once stored in the inbox, then handled (RBM_DELIVERY=inbox)"
+            ),
+            Mode::Inline { .. } => tracing::info!(
+                "deliveries are handled before they are acknowledged (RBM_DELIVERY=inline)"
+            ),
+        }
         if self.replies_to_log {
             tracing::info!("replies go to the log: no RBM API credentials configured");
+        }
+    }
+
+    /// Queues what a previous run left in the inbox (inbox mode).
+    pub(crate) async fn recover(&self) -> Result<usize, StoreError> {
+        match &self.mode {
+            Mode::Inbox { inbox, .. } => inbox.recover(&self.handling).await,
+            Mode::Inline { .. } => Ok(0),
+        }
+    }
+
+    /// Lets the testing kit wait for attempts ([`Inbox::attempted`]).
+    pub(crate) fn track_attempts(&self) {
+        if let Mode::Inbox { inbox, .. } = &self.mode {
+            inbox.track_attempts();
+        }
+    }
+
+    /// Waits for the attempt of a stored entry (testing kit).
+    pub(crate) async fn attempted(&self, id: EntryId) {
+        if let Mode::Inbox { inbox, .. } = &self.mode {
+            inbox.attempted(id).await;
+        }
+    }
+
+    /// Stops the inbox workers, letting running handlers finish within `grace`.
+    pub(crate) async fn stop_inbox(&self, grace: Duration) {
+        if let Mode::Inbox { inbox, .. } = &self.mode {
+            inbox.stop(grace).await;
         }
     }
 
@@ -98,7 +162,23 @@ impl Pipeline {
         };
         let outcome = self.outcome(&method, &head, body, &mut facts).await;
         outcome::log(&outcome, &facts, started.elapsed());
-        outcome.into_response()
+        let mut response = outcome.into_response();
+        if let (Some(stored), Some(delivery), Mode::Inbox { inbox, .. }) =
+            (facts.stored, facts.delivery, &self.mode)
+        {
+            response.extensions_mut().insert(StoredEntry(stored.id));
+            inbox.push(Job {
+                id: stored.id,
+                lane: stored.lane,
+                path: Arc::from(path),
+                agent: stored.agent,
+                delivery,
+                identity: stored.identity,
+                attempts: 0,
+                received_at_ms: crate::inbox::now_ms(),
+            });
+        }
+        response
     }
 
     async fn outcome<S, B>(
@@ -112,7 +192,7 @@ impl Pipeline {
         S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
-        let Some(webhook) = self.webhooks.iter().find(|w| *w.path == *facts.path) else {
+        let Some(webhook) = self.handling.webhook(facts.path) else {
             return Outcome::NotFound;
         };
         if method != Method::POST {
@@ -195,7 +275,8 @@ impl Pipeline {
             .unwrap_or(Err(Outcome::BodyTimeout))
     }
 
-    /// Hands an authentic push to its agent, once.
+    /// Hands an authentic push to its agent, once: stores it in the inbox,
+    /// or handles it here in inline mode.
     async fn deliver(
         &self,
         webhook: &Webhook,
@@ -218,94 +299,93 @@ impl Pipeline {
             pubsub_message_id: envelope.message_id.as_deref().map(str::to_owned),
             publish_time: envelope.publish_time.as_deref().map(str::to_owned),
         };
-        let outcome = match webhook.agent_for(&delivery.payload) {
-            Some(agent) => self.handle_once(webhook, agent, &delivery, facts).await,
-            None => Outcome::Unhandleable(format!(
+        let Some(agent) = webhook.agent_for(&delivery.payload) else {
+            let outcome = Outcome::Unhandleable(format!(
                 "no agent for agentId {:?} on this partner webhook",
                 delivery.payload.agent_id().unwrap_or("")
-            )),
+            ));
+            facts.delivery = Some(delivery);
+            return outcome;
+        };
+        let outcome = match &self.mode {
+            Mode::Inbox { store, .. } => {
+                let identity = Identity::of(&delivery, &webhook.path);
+                let entry = NewEntry {
+                    lane: format!("{:032x}", identity.lane),
+                    webhook: webhook.path.to_string(),
+                    keys: identity.keys.clone(),
+                    data: data.to_vec(),
+                    pubsub_message_id: delivery.pubsub_message_id.clone(),
+                    publish_time: delivery.publish_time.clone(),
+                    attribute_type: envelope.attribute_type().map(str::to_owned),
+                    received_at_ms: crate::inbox::now_ms(),
+                };
+                match store.append(entry).await {
+                    Ok(Appended::Stored(id)) => {
+                        // Queued once the request's line is logged (see `serve`).
+                        facts.stored = Some(StoredJob {
+                            id,
+                            lane: identity.lane,
+                            agent: Arc::clone(agent),
+                            identity: identity.name,
+                        });
+                        Outcome::Stored(id)
+                    }
+                    Ok(Appended::Duplicate) => Outcome::Duplicate,
+                    Err(error) => Outcome::StoreFailed(error.to_string()),
+                }
+            }
+            Mode::Inline { claims, sequencer } => {
+                self.handle_once(claims, sequencer, webhook, agent, &delivery, facts)
+                    .await
+            }
         };
         // The log line reads the kind, sender and agent from it.
-        facts.payload = Some(delivery.payload);
+        facts.delivery = Some(delivery);
         outcome
     }
 
     /// Claims the delivery, waits for its sender's turn, runs the agent.
     async fn handle_once(
         &self,
+        claims: &Arc<Claims>,
+        sequencer: &Arc<Sequencer>,
         webhook: &Webhook,
         agent: &Arc<dyn DynAgent>,
         delivery: &Delivery,
         facts: &mut DeliveryFacts<'_>,
     ) -> Outcome {
         let identity = Identity::of(delivery, &webhook.path);
-        let claim = match self.claims.claim(identity.keys).await {
+        let claim = match claims.claim(identity.keys).await {
             Ok(claim) => claim,
-            Err(Claim::InFlight) => return Outcome::StillInFlight,
-            Err(_) => return Outcome::Duplicate,
+            Err(Refused::InFlight) => return Outcome::StillInFlight,
+            Err(Refused::Done) => return Outcome::Duplicate,
+            Err(Refused::Store(error)) => return Outcome::StoreFailed(error.to_string()),
         };
         // Waiting in line happens in the request, so arrival order is the
         // order of the line.
-        let turn = self.sequencer.enter(identity.lane).await;
-        let context = Context::new(
-            Arc::clone(&self.sender),
-            identity.name,
-            delivery.payload.phone_number().map(str::to_owned),
-            delivery.payload.agent_id().map(str::to_owned),
-            user_message_id(delivery),
-        );
-        // A panic fails this delivery only. If Google hangs up mid-way, this
-        // future is dropped: the claim guard releases the claim so the
-        // redelivery is handled again, with the same reply ids, so nothing
-        // already sent is sent twice.
-        let handled = AssertUnwindSafe(handle(agent.as_ref(), delivery, &context))
-            .catch_unwind()
+        let turn = sequencer.enter(identity.lane).await;
+        // If Google hangs up mid-way, this future is dropped: the claim guard
+        // releases the claim so the redelivery is handled again, with the
+        // same reply ids, so nothing already sent is sent twice.
+        let attempted = self
+            .handling
+            .attempt(agent.as_ref(), delivery, &identity.name)
             .await;
-        let outcome = match handled {
-            Ok((route, result)) => {
-                facts.route = route;
-                match result {
-                    Ok(()) => Outcome::Handled,
-                    Err(error) if error.is_retryable() => Outcome::Failed(error.to_string()),
-                    Err(error) => Outcome::Undeliverable(error.to_string()),
-                }
-            }
-            // The route of a handler that panicked is unknown: its result,
-            // which names it, never came back.
-            Err(_) => Outcome::Panicked,
+        facts.route = attempted.route;
+        let outcome = match attempted.attempt {
+            Attempt::Handled => Outcome::Handled,
+            Attempt::Undeliverable(reason) => Outcome::Undeliverable(reason),
+            Attempt::Panicked => Outcome::Panicked,
+            failed => Outcome::Failed(failed.reason().unwrap_or_default()),
         };
-        claim.end(matches!(outcome, Outcome::Handled)).await;
+        let handled = matches!(outcome, Outcome::Handled | Outcome::Undeliverable(_));
+        if let Err(error) = claim.end(handled).await {
+            // Handled and answered: a redelivery may run it again, with the
+            // same reply ids, so the user sees nothing twice.
+            tracing::error!(%error, "the done mark of a handled delivery could not be stored");
+        }
         drop(turn);
         outcome
-    }
-}
-
-/// Runs the agent on a delivery and sends what it returns; says which route
-/// took it. An automatic read receipt that cannot be sent does not stop the
-/// handler.
-async fn handle(
-    agent: &dyn DynAgent,
-    delivery: &Delivery,
-    context: &Context,
-) -> (Option<&'static RouteInfo>, Result<(), HandlerError>) {
-    if agent.auto_read_receipts() && user_message_id(delivery).is_some() {
-        match context.mark_read().await {
-            Err(error) if error.is_retryable() => return (None, Err(error.into())),
-            Err(error) => tracing::warn!(%error, "read receipt dropped"),
-            Ok(()) => {}
-        }
-    }
-    let handled = agent.dispatch_boxed(delivery, context).await;
-    let sent = match handled.result {
-        Ok(replies) => context.reply_all(replies).await.map_err(HandlerError::from),
-        Err(error) => Err(error),
-    };
-    (handled.route, sent)
-}
-
-fn user_message_id(delivery: &Delivery) -> Option<String> {
-    match &delivery.payload {
-        Payload::Message(message) => message.message_id.clone(),
-        _ => None,
     }
 }

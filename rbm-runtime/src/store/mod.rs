@@ -105,3 +105,15 @@ pub async fn open(url: &StoreUrl, config: StoreConfig) -> Result<Arc<dyn Store>,
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path, config).await?)),
     }
 }
+
+/// Opens the store that `url` names, on this thread (start-up, where a
+/// short blocking open is fine and no runtime may be around).
+pub(crate) fn open_blocking(
+    url: &StoreUrl,
+    config: StoreConfig,
+) -> Result<Arc<dyn Store>, StoreError> {
+    match url {
+        StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(config))),
+        StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open_blocking(path.clone(), config)?)),
+    }
+}

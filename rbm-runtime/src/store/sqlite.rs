@@ -55,7 +55,7 @@ impl SqliteStore {
             })?
     }
 
-    fn open_blocking(path: PathBuf, config: StoreConfig) -> Result<Self, StoreError> {
+    pub(crate) fn open_blocking(path: PathBuf, config: StoreConfig) -> Result<Self, StoreError> {
         let conn = schema::open_store(&path)?;
         let reader = schema::connect(&path, Role::Reader)?;
         let writer = Writer::start(conn, path.clone(), config)?;

@@ -141,7 +141,19 @@ impl ReplySender for CapturingSender {
     }
 }
 
-/// The tag of the delivery being handled, if a [`TestBot`](super::TestBot) runs it.
+/// Marks the tags of inbox entries, apart from those of requests.
+const ENTRY_TAG: u64 = 1 << 63;
+
+/// The tag of what an inbox worker sends for entry `id`.
+pub(crate) fn entry_tag(id: crate::store::EntryId) -> u64 {
+    ENTRY_TAG | (id.0 as u64 & !ENTRY_TAG)
+}
+
+/// The tag of the delivery being handled: the request a
+/// [`TestBot`](super::TestBot) runs inline, or the inbox entry a worker runs.
 fn current_delivery() -> Option<u64> {
-    DELIVERY.try_with(|tag| *tag).ok()
+    DELIVERY
+        .try_with(|tag| *tag)
+        .ok()
+        .or_else(|| crate::inbox::current_entry().map(entry_tag))
 }

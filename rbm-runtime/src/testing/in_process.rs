@@ -9,7 +9,7 @@ use super::push::{Google, SignedPush};
 use super::replies::Replies;
 use super::sent::{AgentMessage, SentEvent};
 use crate::agent::Agent;
-use crate::error::ConfigError;
+use crate::error::Error;
 use crate::server::{Server, ServerBuilder, WebhookHandler};
 
 /// The client token a [`TestBot`] signs with unless told otherwise.
@@ -70,7 +70,15 @@ impl Transport for InProcess {
         let since = self.captured.counts();
         let response =
             capture::during_delivery(tag, self.handler.handle(push.request(&self.path))).await;
-        // The pipeline sends replies before it answers: all are recorded now.
+        // Inline, the pipeline sends replies before it answers; from the
+        // inbox, once the entry's attempt ended: all are recorded now.
+        let tag = match self.handler.stored_entry(&response) {
+            Some(entry) => {
+                self.handler.attempted(entry).await;
+                capture::entry_tag(entry)
+            }
+            None => tag,
+        };
         let (messages, events) = self.captured.sent_for(tag, since);
         let messages = messages.iter().map(AgentMessage::from_outgoing).collect();
         let events = events.iter().map(SentEvent::from_outgoing).collect();
@@ -96,7 +104,7 @@ impl Bot<InProcess> {
         builder: ServerBuilder,
         path: impl Into<String>,
         google: Google,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, Error> {
         let captured = CapturingSender::new();
         let handler = builder.reply_sender(captured.clone()).into_handler()?;
         let transport = InProcess {

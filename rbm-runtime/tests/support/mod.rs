@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rbm_runtime::protocol::{Payload, PayloadKind};
 use rbm_runtime::reply::Reply;
-use rbm_runtime::sender::SendFuture;
+use rbm_runtime::SendFuture;
 use rbm_runtime::{
     Agent, Context, Delivery, HandlerError, HandlerResult, OutgoingEvent, OutgoingMessage,
     ReplySender, RunningServer, Server, ServerBuilder, sign,

@@ -1,0 +1,178 @@
+//! One stored delivery on its way through a lane, and what becomes of it
+//! after each attempt: done, tried again later, or a dead letter.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
+
+use super::InboxLimits;
+use super::lanes::Step;
+use super::settled::Settled;
+use crate::agent::{Delivery, DynAgent};
+use crate::server::handling::{Attempt, Handling};
+use crate::store::{EntryId, Store, StoreError};
+
+tokio::task_local! {
+    /// The entry whose attempt is being polled (the testing kit tells the
+    /// replies of one entry from those of another by it).
+    static CURRENT_ENTRY: EntryId;
+}
+
+/// The entry whose attempt the current task is running, if any.
+pub(crate) fn current_entry() -> Option<EntryId> {
+    CURRENT_ENTRY.try_with(|id| *id).ok()
+}
+
+/// A stored delivery, ready to run.
+pub(crate) struct Job {
+    /// Its place in the inbox.
+    pub(crate) id: EntryId,
+    /// Its user's lane.
+    pub(crate) lane: u128,
+    /// The webhook path it came to (for its log line).
+    pub(crate) path: Arc<str>,
+    /// The agent that handles it.
+    pub(crate) agent: Arc<dyn DynAgent>,
+    /// The delivery itself.
+    pub(crate) delivery: Delivery,
+    /// The name its reply ids derive from.
+    pub(crate) identity: String,
+    /// Attempts that failed so far.
+    pub(crate) attempts: u32,
+    /// When the webhook stored it (unix ms).
+    pub(crate) received_at_ms: i64,
+}
+
+/// Runs jobs and writes down what became of them.
+pub(crate) struct Runner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) handling: Arc<Handling>,
+    pub(crate) limits: InboxLimits,
+    pub(crate) settled: Arc<Settled>,
+}
+
+/// How many times a store write after an attempt is tried before the
+/// runner gives up on it (the entry then stays as it was in the store).
+const STORE_TRIES: u32 = 6;
+
+impl Runner {
+    /// One attempt of `job`.
+    pub(crate) async fn run(&self, mut job: Job) -> Step<Job> {
+        let started = std::time::Instant::now();
+        let attempted = CURRENT_ENTRY
+            .scope(
+                job.id,
+                self.handling
+                    .attempt(job.agent.as_ref(), &job.delivery, &job.identity),
+            )
+            .await;
+        let attempts = job.attempts.saturating_add(1);
+        let step = match (&attempted.attempt, attempted.attempt.reason()) {
+            (Attempt::Handled, _) | (_, None) => {
+                self.write(job.id, "complete", || self.store.complete(job.id))
+                    .await;
+                Verdict::Done
+            }
+            (attempt, Some(reason)) => {
+                let age = Duration::from_millis(
+                    u64::try_from(now_ms().saturating_sub(job.received_at_ms)).unwrap_or(0),
+                );
+                if !attempt.is_retryable() {
+                    Verdict::Dead(reason)
+                } else if attempts >= self.limits.max_attempts {
+                    Verdict::Dead(format!("{reason} (attempt {attempts}, the last one)"))
+                } else if age >= self.limits.max_age {
+                    Verdict::Dead(format!(
+                        "{reason} (after {} s, too old to retry)",
+                        age.as_secs()
+                    ))
+                } else {
+                    let pause = self.limits.backoff.after(attempts);
+                    let next_ms = now_ms()
+                        .saturating_add(i64::try_from(pause.as_millis()).unwrap_or(i64::MAX));
+                    self.write(job.id, "record a failure", || {
+                        self.store.record_failure(job.id, attempts, next_ms, &reason)
+                    })
+                    .await;
+                    Verdict::Retry(reason, pause)
+                }
+            }
+        };
+        if let Verdict::Dead(reason) = &step {
+            self.write(job.id, "dead-letter", || self.store.dead_letter(job.id, reason))
+                .await;
+        }
+        self.handling.log_attempt(
+            &job.path,
+            &job.delivery,
+            attempted.route,
+            step.label(),
+            attempts,
+            step.reason(),
+            started.elapsed(),
+        );
+        self.settled.ended(job.id);
+        match step {
+            Verdict::Retry(_, pause) => {
+                job.attempts = attempts;
+                Step::RetryAt(job, Instant::now() + pause)
+            }
+            Verdict::Done | Verdict::Dead(_) => Step::Settled,
+        }
+    }
+
+    /// Runs a store write after an attempt, trying again a few times: a
+    /// store that stays broken leaves the entry as it was, so it runs again
+    /// at the next start, with the same reply ids (nothing reaches the user twice).
+    async fn write<'s, F>(&'s self, id: EntryId, what: &str, op: impl Fn() -> F)
+    where
+        F: std::future::Future<Output = Result<(), StoreError>> + 's,
+    {
+        let mut pause = Duration::from_millis(50);
+        for attempt in 1..=STORE_TRIES {
+            match op().await {
+                Ok(()) => return,
+                Err(error) if attempt == STORE_TRIES => {
+                    tracing::error!(entry = %id, %error, "inbox: could not {what} in the store; the entry runs again at the next start");
+                }
+                Err(error) => {
+                    tracing::warn!(entry = %id, %error, "inbox: could not {what} in the store; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+/// What one attempt comes to.
+enum Verdict {
+    Done,
+    Retry(String, Duration),
+    Dead(String),
+}
+
+impl Verdict {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Done => "handled",
+            Self::Retry(..) => "retry",
+            Self::Dead(_) => "dead_letter",
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Done => None,
+            Self::Retry(reason, _) | Self::Dead(reason) => Some(reason),
+        }
+    }
+}
+
+/// Now, in unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,235 @@
+//! Running an agent on one delivery: the same in both delivery modes (in
+//! the request, inline; from the inbox, by a worker). The handler deadline,
+//! panics, the automatic read receipt and the replies are all handled here.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+
+use super::identity::Identity;
+use super::webhook::Webhook;
+use crate::agent::{Delivery, DynAgent, HandlerError};
+use crate::context::Context;
+use crate::escape::push_escaped;
+use crate::inbox::Job;
+use crate::mask::MaskedPhone;
+use crate::protocol::Payload;
+use crate::route::RouteInfo;
+use crate::sender::ReplySender;
+use crate::store::{Entry, EntryId};
+
+/// What the webhooks of a server share to handle deliveries.
+pub(crate) struct Handling {
+    /// The hosted webhooks.
+    pub(crate) webhooks: Box<[Webhook]>,
+    /// Where replies go.
+    pub(crate) sender: Arc<dyn ReplySender>,
+    /// The longest a handler (with its replies) may take (`RBM_HANDLER_TIMEOUT_SECS`).
+    pub(crate) handler_timeout: Duration,
+}
+
+/// How one attempt at handling a delivery ended.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// The handler succeeded and its replies were accepted.
+    Handled,
+    /// The handler or its replies failed; trying again may succeed.
+    Failed(String),
+    /// The handler failed in a way trying again cannot fix.
+    Undeliverable(String),
+    /// The handler panicked.
+    Panicked,
+    /// The handler did not finish within the deadline.
+    TimedOut(Duration),
+}
+
+impl Attempt {
+    /// Why it failed, for a log line or a dead letter (`None` when handled).
+    pub(crate) fn reason(&self) -> Option<String> {
+        match self {
+            Self::Handled => None,
+            Self::Failed(reason) | Self::Undeliverable(reason) => Some(reason.clone()),
+            Self::Panicked => Some("the handler panicked".to_owned()),
+            Self::TimedOut(deadline) => Some(format!(
+                "the handler took longer than {} s (RBM_HANDLER_TIMEOUT_SECS)",
+                deadline.as_secs_f64()
+            )),
+        }
+    }
+
+    /// Whether trying again could succeed.
+    pub(crate) fn is_retryable(&self) -> bool {
+        !matches!(self, Self::Handled | Self::Undeliverable(_))
+    }
+}
+
+/// An attempt and the route that took the delivery.
+pub(crate) struct Attempted {
+    /// The route whose handler ran (unknown if it panicked or timed out).
+    pub(crate) route: Option<&'static RouteInfo>,
+    /// How it ended.
+    pub(crate) attempt: Attempt,
+}
+
+impl Handling {
+    /// The webhook on `path`.
+    pub(crate) fn webhook(&self, path: &str) -> Option<&Webhook> {
+        self.webhooks.iter().find(|w| *w.path == *path)
+    }
+
+    /// Runs `agent` on `delivery` and sends its replies, within the handler
+    /// deadline. Reply ids derive from `identity`, so an attempt repeated
+    /// for the same delivery sends nothing twice. A panic fails this attempt only.
+    pub(crate) async fn attempt(
+        &self,
+        agent: &dyn DynAgent,
+        delivery: &Delivery,
+        identity: &str,
+    ) -> Attempted {
+        let context = Context::new(
+            Arc::clone(&self.sender),
+            identity,
+            delivery.payload.phone_number().map(str::to_owned),
+            delivery.payload.agent_id().map(str::to_owned),
+            user_message_id(delivery),
+        );
+        let run = AssertUnwindSafe(handle(agent, delivery, &context)).catch_unwind();
+        match tokio::time::timeout(self.handler_timeout, run).await {
+            Err(_) => Attempted {
+                route: None,
+                attempt: Attempt::TimedOut(self.handler_timeout),
+            },
+            // The route of a handler that panicked is unknown: its result,
+            // which names it, never came back.
+            Ok(Err(_)) => Attempted {
+                route: None,
+                attempt: Attempt::Panicked,
+            },
+            Ok(Ok((route, result))) => Attempted {
+                route,
+                attempt: match result {
+                    Ok(()) => Attempt::Handled,
+                    Err(error) if error.is_retryable() => Attempt::Failed(error.to_string()),
+                    Err(error) => Attempt::Undeliverable(error.to_string()),
+                },
+            },
+        }
+    }
+
+    /// The job of an entry read back from the store, or why it can no
+    /// longer be handled here (it becomes a dead letter).
+    pub(crate) fn job_of_entry(&self, entry: Entry) -> Result<Job, (EntryId, String)> {
+        let id = entry.id;
+        let Some(webhook) = self.webhook(&entry.webhook) else {
+            return Err((id, "no webhook serves its path any more".to_owned()));
+        };
+        let payload = Payload::classify(&entry.data, entry.attribute_type.as_deref())
+            .map_err(|error| (id, format!("its payload no longer parses: {error}")))?;
+        let delivery = Delivery {
+            payload,
+            pubsub_message_id: entry.pubsub_message_id,
+            publish_time: entry.publish_time,
+        };
+        let Some(agent) = webhook.agent_for(&delivery.payload) else {
+            return Err((id, "no agent of its webhook serves its agentId any more".to_owned()));
+        };
+        let identity = Identity::of(&delivery, &webhook.path);
+        Ok(Job {
+            id,
+            lane: identity.lane,
+            path: Arc::from(&*webhook.path),
+            agent: Arc::clone(agent),
+            delivery,
+            identity: identity.name,
+            attempts: entry.attempts,
+            received_at_ms: entry.received_at_ms,
+        })
+    }
+
+    /// The log line of one attempt at a stored delivery (target
+    /// `rbm::delivery`, like the request lines).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn log_attempt(
+        &self,
+        path: &str,
+        delivery: &Delivery,
+        route: Option<&'static RouteInfo>,
+        outcome: &str,
+        attempt: u32,
+        reason: Option<&str>,
+        latency: Duration,
+    ) {
+        let failed = reason.is_some();
+        let enabled = if failed {
+            tracing::enabled!(target: "rbm::delivery", tracing::Level::WARN)
+        } else {
+            tracing::enabled!(target: "rbm::delivery", tracing::Level::INFO)
+        };
+        if !enabled {
+            return;
+        }
+        let payload = &delivery.payload;
+        let mut line = String::with_capacity(192);
+        line.push_str("inbox delivery path=");
+        push_escaped(&mut line, path);
+        line.push_str(" kind=");
+        line.push_str(payload.kind().as_str());
+        line.push_str(" agent=");
+        push_escaped(&mut line, payload.agent_id().unwrap_or("-"));
+        line.push_str(" route=");
+        line.push_str(route.map_or("-", |r| r.name));
+        line.push_str(" sender=");
+        match payload.phone_number() {
+            Some(phone) => MaskedPhone(phone).push_to(&mut line),
+            None => line.push('-'),
+        }
+        line.push_str(" outcome=");
+        line.push_str(outcome);
+        line.push_str(" attempt=");
+        line.push_str(itoa::Buffer::new().format(attempt));
+        line.push_str(" latency_us=");
+        line.push_str(itoa::Buffer::new().format(latency.as_micros() as u64));
+        if let Some(reason) = reason {
+            line.push_str(" reason=");
+            push_escaped(&mut line, reason);
+        }
+        if failed {
+            tracing::warn!(target: "rbm::delivery", "{line}");
+        } else {
+            tracing::info!(target: "rbm::delivery", "{line}");
+        }
+    }
+}
+
+/// Runs the agent on a delivery and sends what it returns; says which route
+/// took it. An automatic read receipt that cannot be sent does not stop the
+/// handler.
+async fn handle(
+    agent: &dyn DynAgent,
+    delivery: &Delivery,
+    context: &Context,
+) -> (Option<&'static RouteInfo>, Result<(), HandlerError>) {
+    if agent.auto_read_receipts() && user_message_id(delivery).is_some() {
+        match context.mark_read().await {
+            Err(error) if error.is_retryable() => return (None, Err(error.into())),
+            Err(error) => tracing::warn!(%error, "read receipt dropped"),
+            Ok(()) => {}
+        }
+    }
+    let handled = agent.dispatch_boxed(delivery, context).await;
+    let sent = match handled.result {
+        Ok(replies) => context.reply_all(replies).await.map_err(HandlerError::from),
+        Err(error) => Err(error),
+    };
+    (handled.route, sent)
+}
+
+/// The `messageId` of a user message (what a read receipt names).
+pub(crate) fn user_message_id(delivery: &Delivery) -> Option<String> {
+    match &delivery.payload {
+        Payload::Message(message) => message.message_id.clone(),
+        _ => None,
+    }
+}
