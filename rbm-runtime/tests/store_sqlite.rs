@@ -293,3 +293,33 @@ async fn dead_letters_retried_after_a_reopen_keep_their_keys_marked() {
         Appended::Duplicate
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_appended_at_once_are_stored_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = Arc::new(open(&dir.path().join("rbm.sqlite3")).await);
+    let tasks: Vec<_> = (0..50)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            // Every copy shares the message id; half share the Pub/Sub id.
+            let mut copy = entry("a", "1");
+            copy.keys[0] = DedupeKey::of(&["pubsub", &(n % 2).to_string()]);
+            tokio::spawn(async move { store.append(copy).await })
+        })
+        .collect();
+    let mut stored = 0;
+    for task in tasks {
+        match task.await.expect("task").expect("append") {
+            Appended::Stored(_) => stored += 1,
+            Appended::Duplicate => {}
+        }
+    }
+    assert_eq!(stored, 1);
+    let pending = store.pending().await.expect("pending");
+    assert_eq!(pending.len(), 1);
+    let file = rusqlite::Connection::open(dir.path().join("rbm.sqlite3")).expect("open");
+    let marks: i64 = file
+        .query_row("SELECT count(*) FROM marks", [], |row| row.get(0))
+        .expect("marks");
+    assert_eq!(marks, 2, "a duplicate leaves no mark behind");
+}

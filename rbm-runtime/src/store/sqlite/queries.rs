@@ -2,7 +2,7 @@
 //! transaction; reads on a reader connection.
 
 use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
 use crate::store::{
     Appended, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection, StoreError,
@@ -111,10 +111,11 @@ fn add_done_mark(
     Ok(())
 }
 
+/// Appends `new`, or finds it a duplicate. The entry goes in first, for its
+/// id; a key already marked then fails its mark's insert, and the writer
+/// rolls the whole append back (see `Answer::to_keep`). This spares a look-up
+/// per key on the hot path, where duplicates are rare.
 pub(super) fn append(conn: &Connection, new: &NewEntry) -> Written<Appended> {
-    if any_marked(conn, &new.keys)? {
-        return Ok(Appended::Duplicate);
-    }
     conn.prepare_cached(
         "INSERT INTO entries (state, lane, webhook, keys, data, pubsub_message_id, publish_time,
              attribute_type, received_at_ms, queued_at_ms, attempts, next_attempt_at_ms)
@@ -130,9 +131,21 @@ pub(super) fn append(conn: &Connection, new: &NewEntry) -> Written<Appended> {
         new.attribute_type,
         new.received_at_ms,
     ])?;
-    let id = EntryId(conn.last_insert_rowid());
-    mark(conn, &new.keys, Some(id))?;
-    Ok(Appended::Stored(id))
+    let id = conn.last_insert_rowid();
+    let mut insert = conn.prepare_cached("INSERT INTO marks (key, entry) VALUES (?1, ?2)")?;
+    for (n, key) in new.keys.iter().enumerate() {
+        if new.keys[..n].contains(key) {
+            continue; // listed twice: one mark
+        }
+        match insert.execute(params![key.to_bytes(), id]) {
+            Ok(_) => {}
+            Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                return Ok(Appended::Duplicate);
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(Appended::Stored(EntryId(id)))
 }
 
 /// Deletes an entry in `state`, returning its keys blob.

@@ -64,6 +64,15 @@ impl Answer {
         }
     }
 
+    /// Whether its changes are kept: it succeeded and is not a duplicate
+    /// (whose tentative rows are rolled back).
+    fn to_keep(&self) -> bool {
+        match self {
+            Self::Appended(_, Ok(Appended::Duplicate)) => false,
+            other => other.succeeded(),
+        }
+    }
+
     /// The transaction did not commit: what succeeded in it did not happen.
     fn undone(self, cause: &StoreErrorSource) -> Self {
         let failed = || StoreError::Write(Arc::clone(cause));
@@ -301,7 +310,7 @@ impl WriterThread {
             return refuse(request, &cause);
         }
         let answer = self.apply(conn, request, now);
-        let ended = if answer.succeeded() {
+        let ended = if answer.to_keep() {
             run(conn, "RELEASE request")
         } else if conn.is_autocommit() {
             Ok(())
