@@ -57,7 +57,7 @@ impl NoReceipts {
 /// A bot hosting `Receipts`, and a handle on that agent.
 fn bot() -> (TestBot, Receipts) {
     let agent = Receipts::default();
-    let bot = TestBot::new(agent.clone());
+    let bot = TestBot::inline(agent.clone());
     agent
         .sent
         .set(bot.captured().clone())

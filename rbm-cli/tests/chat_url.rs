@@ -61,7 +61,9 @@ fn chatting_with_a_running_bot_started_with_the_printed_environment() {
         [
             "RBM_CLIENT_TOKEN",
             "RBM_API_BASE_URL",
-            "GOOGLE_APPLICATION_CREDENTIALS"
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "RBM_DELIVERY",
+            "RBM_STORE"
         ],
         "{printed}"
     );

@@ -22,6 +22,8 @@ impl Agent for Hello {
 /// A correct rbm webhook on `/hook`.
 async fn webhook() -> (RunningServer, String) {
     let server = Server::builder()
+        .delivery(rbm_runtime::DeliveryMode::Inline)
+        .store_url(rbm_runtime::store::StoreUrl::Memory)
         .listen(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .webhook("/hook", TOKEN, Hello)
         .bind()

@@ -37,9 +37,7 @@ pub use error::{ConfigError, Error};
 pub use handler_error::Retryable;
 pub use reply::{AgentEvent, Reply, Suggestion};
 pub use route::RouteInfo;
-pub use sender::{
-    LogSender, OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture,
-};
+pub use sender::{LogSender, OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
 pub use server::{
     DeliveryMode, EnvWebhook, PartnerAgents, RunningServer, Server, ServerBuilder, ServerConfig,
     WebhookHandler, serve_from_env,

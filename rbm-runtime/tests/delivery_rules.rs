@@ -43,6 +43,8 @@ async fn setup() -> (FakeRbmApi, WebhookHandler) {
     let fake = FakeRbmApi::start().await.expect("fake RBM API starts");
     let client = client_of(&fake);
     let handler = Server::builder()
+        .delivery(rbm_runtime::DeliveryMode::Inline)
+        .store_url(rbm_runtime::store::StoreUrl::Memory)
         .webhook("/", TOKEN, TwoReplies)
         .reply_sender(client)
         .into_handler()
@@ -131,6 +133,8 @@ async fn a_reply_accepted_before_a_failure_is_never_sent_twice() {
         }
     };
     let handler = Server::builder()
+        .delivery(rbm_runtime::DeliveryMode::Inline)
+        .store_url(rbm_runtime::store::StoreUrl::Memory)
         .webhook(
             "/",
             TOKEN,

@@ -73,6 +73,8 @@ fn command(vars: &[(&str, &str)]) -> Command {
         .env_clear()
         .env("NO_COLOR", "1")
         .env("RUST_BACKTRACE", "1")
+        // Nothing written to the source tree (a test that wants a store says so).
+        .env("RBM_STORE", "memory")
         .envs(vars.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())

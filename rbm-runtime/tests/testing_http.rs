@@ -37,6 +37,8 @@ async fn an_http_bot_sees_the_replies_a_running_server_sends_to_the_fake_api() {
         .build()
         .expect("client");
     let server = Server::builder()
+        .delivery(rbm_runtime::DeliveryMode::Inline)
+        .store_url(rbm_runtime::store::StoreUrl::Memory)
         .listen(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .webhook("/hook", TOKEN, Greeter)
         .reply_sender(client)

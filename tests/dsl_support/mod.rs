@@ -72,6 +72,8 @@ impl Harness {
     pub async fn start(agent: impl Agent) -> Self {
         let sender = Arc::new(Capture::default());
         let server = Server::builder()
+            .delivery(rbm_runtime::DeliveryMode::Inline)
+            .store_url(rbm_runtime::store::StoreUrl::Memory)
             .listen("127.0.0.1:0".parse().expect("address"))
             .webhook("/", TOKEN, agent)
             .shared_reply_sender(sender.clone())

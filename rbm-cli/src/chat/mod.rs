@@ -78,6 +78,15 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
                 key_file.display().to_string(),
             ),
         ];
+        // A chat is a fresh conversation: its deliveries are handled before
+        // they are answered, so each reply shows under its message, and
+        // nothing is kept for the next chat (for a bot this tool starts, the
+        // user's own RBM_DELIVERY / RBM_STORE win when set).
+        for (name, value) in [("RBM_DELIVERY", "inline"), ("RBM_STORE", "memory")] {
+            if port.is_none() || std::env::var_os(name).is_none() {
+                env.push((name, value.to_owned()));
+            }
+        }
         if let Some(port) = port {
             env.push(("PORT", port.to_string()));
             env.push(("BIND", "127.0.0.1".to_owned()));

@@ -80,5 +80,3 @@ pub enum Claim {
     /// A delivery with one of these keys is being handled right now.
     InFlight,
 }
-
-

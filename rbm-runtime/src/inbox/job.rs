@@ -40,8 +40,9 @@ pub(crate) struct Job {
     pub(crate) identity: String,
     /// Attempts that failed so far.
     pub(crate) attempts: u32,
-    /// When the webhook stored it (unix ms).
-    pub(crate) received_at_ms: i64,
+    /// When it joined the inbox (unix ms): stored by the webhook, or put
+    /// back from the dead letters. Its age counts from here.
+    pub(crate) queued_at_ms: i64,
 }
 
 /// Runs jobs and writes down what became of them.
@@ -76,7 +77,7 @@ impl Runner {
             }
             (attempt, Some(reason)) => {
                 let age = Duration::from_millis(
-                    u64::try_from(now_ms().saturating_sub(job.received_at_ms)).unwrap_or(0),
+                    u64::try_from(now_ms().saturating_sub(job.queued_at_ms)).unwrap_or(0),
                 );
                 if !attempt.is_retryable() {
                     Verdict::Dead(reason)
@@ -92,7 +93,8 @@ impl Runner {
                     let next_ms = now_ms()
                         .saturating_add(i64::try_from(pause.as_millis()).unwrap_or(i64::MAX));
                     self.write(job.id, "record a failure", || {
-                        self.store.record_failure(job.id, attempts, next_ms, &reason)
+                        self.store
+                            .record_failure(job.id, attempts, next_ms, &reason)
                     })
                     .await;
                     Verdict::Retry(reason, pause)
@@ -100,8 +102,10 @@ impl Runner {
             }
         };
         if let Verdict::Dead(reason) = &step {
-            self.write(job.id, "dead-letter", || self.store.dead_letter(job.id, reason))
-                .await;
+            self.write(job.id, "dead-letter", || {
+                self.store.dead_letter(job.id, reason)
+            })
+            .await;
         }
         self.handling.log_attempt(
             &job.path,

@@ -63,13 +63,21 @@ impl<J: Send + 'static> Lanes<J> {
         let mut queues = self.queues();
         let idle = !queues.contains_key(&lane);
         let queue = queues.entry(lane).or_default();
-        let at = queue.iter().rposition(|(o, _)| *o < order).map_or(0, |i| i + 1);
+        let at = queue
+            .iter()
+            .rposition(|(o, _)| *o < order)
+            .map_or(0, |i| i + 1);
         queue.insert(at, (order, job));
         drop(queues);
         if idle {
             let lanes = Arc::clone(self);
             self.tasks.spawn(async move { lanes.drain(lane).await });
         }
+    }
+
+    /// Completes once the lanes stop.
+    pub(crate) async fn stopped(&self) {
+        self.stopping.cancelled().await;
     }
 
     /// Jobs queued and not yet settled, over every lane.
@@ -145,7 +153,12 @@ mod tests {
     type Log = Arc<Mutex<Vec<(u128, i64)>>>;
 
     /// Lanes whose jobs `(lane, order, fail_first_tries)` log themselves.
-    fn lanes(workers: usize, log: Log, running: Arc<AtomicUsize>, peak: Arc<AtomicUsize>) -> Arc<Lanes<(u128, i64, u32)>> {
+    fn lanes(
+        workers: usize,
+        log: Log,
+        running: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+    ) -> Arc<Lanes<(u128, i64, u32)>> {
         Lanes::new(
             workers,
             Arc::new(move |(lane, order, fails): (u128, i64, u32)| {
@@ -190,11 +203,18 @@ mod tests {
         assert!(lanes.stop(Duration::from_secs(5)).await);
         let log = log.lock().expect("log");
         for lane in 1..=3u128 {
-            let orders: Vec<i64> = log.iter().filter(|(l, _)| *l == lane).map(|(_, o)| *o).collect();
+            let orders: Vec<i64> = log
+                .iter()
+                .filter(|(l, _)| *l == lane)
+                .map(|(_, o)| *o)
+                .collect();
             assert_eq!(orders, (0..20).collect::<Vec<_>>(), "lane {lane}");
         }
         let peak = peak.load(Ordering::SeqCst);
-        assert!((2..=3).contains(&peak), "lanes ran in parallel, one job per lane: {peak}");
+        assert!(
+            (2..=3).contains(&peak),
+            "lanes ran in parallel, one job per lane: {peak}"
+        );
     }
 
     #[tokio::test]
@@ -215,7 +235,10 @@ mod tests {
         let log: Log = Arc::default();
         let lanes = lanes(1, log.clone(), Arc::default(), Arc::default());
         // Hold the only worker so nothing runs while the lane fills.
-        let hold = Arc::clone(&lanes.workers).acquire_owned().await.expect("permit");
+        let hold = Arc::clone(&lanes.workers)
+            .acquire_owned()
+            .await
+            .expect("permit");
         lanes.push(7, 5, (7, 5, 0));
         lanes.push(7, 3, (7, 3, 0));
         lanes.push(7, 4, (7, 4, 0));
@@ -229,7 +252,10 @@ mod tests {
     async fn stopping_leaves_queued_jobs_and_refuses_new_ones() {
         let log: Log = Arc::default();
         let lanes = lanes(1, log.clone(), Arc::default(), Arc::default());
-        let hold = Arc::clone(&lanes.workers).acquire_owned().await.expect("permit");
+        let hold = Arc::clone(&lanes.workers)
+            .acquire_owned()
+            .await
+            .expect("permit");
         lanes.push(1, 0, (1, 0, 0));
         assert!(lanes.stop(Duration::from_secs(1)).await);
         drop(hold);

@@ -14,16 +14,18 @@ mod job;
 mod lanes;
 mod settled;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 pub(crate) use backoff::Backoff;
 pub(crate) use job::{Job, current_entry, now_ms};
-use lanes::Lanes;
+use lanes::{Lanes, Step};
 pub(crate) use settled::Settled;
 
+use crate::escape::Escaped;
 use crate::server::handling::Handling;
-use crate::store::{EntryId, Store, StoreError};
+use crate::store::{Entry, EntryId, Store, StoreError};
 
 /// How the inbox retries and how much it runs at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,17 +40,29 @@ pub(crate) struct InboxLimits {
     pub(crate) backoff: Backoff,
 }
 
+/// How often a server looks for entries another process put in its inbox
+/// (`rbm inbox retry` while the server runs).
+const RESCAN_EVERY: Duration = Duration::from_secs(2);
+
+/// An entry put in the inbox this long ago and not queued here was put
+/// there by another process (this server queues its own at once).
+const FOREIGN_AFTER_MS: i64 = 1_000;
+
 /// The running inbox of one server.
 pub(crate) struct Inbox {
     lanes: Arc<Lanes<Job>>,
     store: Arc<dyn Store>,
     settled: Arc<Settled>,
+    /// Entries queued or running here: a rescan skips them.
+    known: Arc<Mutex<HashSet<EntryId>>>,
 }
 
 impl Inbox {
     /// An inbox handling entries of `store` with `handling`.
     pub(crate) fn new(store: Arc<dyn Store>, handling: Arc<Handling>, limits: InboxLimits) -> Self {
         let settled = Arc::new(Settled::default());
+        let known: Arc<Mutex<HashSet<EntryId>>> = Arc::default();
+        let forget = Arc::clone(&known);
         let runner = Arc::new(job::Runner {
             store: Arc::clone(&store),
             handling,
@@ -58,21 +72,66 @@ impl Inbox {
         let lanes = Lanes::new(
             limits.workers,
             Arc::new(move |job: Job| {
-                let runner = Arc::clone(&runner);
-                Box::pin(async move { runner.run(job).await })
+                let (runner, forget) = (Arc::clone(&runner), Arc::clone(&forget));
+                Box::pin(async move {
+                    let id = job.id;
+                    let step = runner.run(job).await;
+                    if matches!(step, Step::Settled) {
+                        lock(&forget).remove(&id);
+                    }
+                    step
+                })
             }),
         );
         Self {
             lanes,
             store,
             settled,
+            known,
         }
     }
 
     /// Queues a stored entry in its user's lane.
     pub(crate) fn push(&self, job: Job) {
+        if !lock(&self.known).insert(job.id) {
+            return;
+        }
         let (lane, order) = (job.lane, job.id.0);
         self.lanes.push(lane, order, job);
+    }
+
+    /// Every [`RESCAN_EVERY`], queues the entries another process put in
+    /// the store (dead letters moved back by `rbm inbox retry`). Runs until
+    /// the inbox stops.
+    pub(crate) async fn rescan(self: Arc<Self>, handling: Arc<Handling>) {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(RESCAN_EVERY) => {}
+                () = self.lanes.stopped() => return,
+            }
+            let entries = match self.store.pending().await {
+                Ok(entries) => entries,
+                Err(error) => {
+                    tracing::warn!(%error, "inbox: could not look for entries added by another process");
+                    continue;
+                }
+            };
+            let now = now_ms();
+            let foreign: Vec<Entry> = {
+                let known = lock(&self.known);
+                entries
+                    .into_iter()
+                    .filter(|e| !known.contains(&e.id) && now - e.queued_at_ms >= FOREIGN_AFTER_MS)
+                    .collect()
+            };
+            if !foreign.is_empty() {
+                tracing::info!(
+                    entries = foreign.len(),
+                    "inbox: queuing entries added by another process"
+                );
+                self.queue_stored(&handling, foreign).await;
+            }
+        }
     }
 
     /// Reads back every entry a previous run left and queues it, in order.
@@ -80,6 +139,19 @@ impl Inbox {
     /// parse, its webhook or agent is gone) becomes a dead letter.
     pub(crate) async fn recover(&self, handling: &Handling) -> Result<usize, StoreError> {
         let entries = self.store.pending().await?;
+        let queued = self.queue_stored(handling, entries).await;
+        if queued > 0 {
+            tracing::info!(
+                entries = queued,
+                "inbox: handling deliveries left by the last run"
+            );
+        }
+        Ok(queued)
+    }
+
+    /// Queues entries read from the store; those that can no longer be
+    /// handled here become dead letters. Returns how many were queued.
+    async fn queue_stored(&self, handling: &Handling, entries: Vec<Entry>) -> usize {
         let mut queued = 0;
         for entry in entries {
             match handling.job_of_entry(entry) {
@@ -88,15 +160,14 @@ impl Inbox {
                     queued += 1;
                 }
                 Err((id, reason)) => {
-                    tracing::error!(entry = %id, %reason, "stored delivery moved to the dead letters");
-                    self.store.dead_letter(id, &reason).await?;
+                    tracing::error!(entry = %id, reason = %Escaped(&reason), "stored delivery moved to the dead letters");
+                    if let Err(error) = self.store.dead_letter(id, &reason).await {
+                        tracing::error!(entry = %id, %error, "inbox: could not dead-letter the entry");
+                    }
                 }
             }
         }
-        if queued > 0 {
-            tracing::info!(entries = queued, "inbox: handling deliveries left by the last run");
-        }
-        Ok(queued)
+        queued
     }
 
     /// Starts recording attempts, for [`attempted`](Self::attempted).
@@ -113,7 +184,13 @@ impl Inbox {
     /// Takes no more entries and waits up to `grace` for the running ones.
     pub(crate) async fn stop(&self, grace: Duration) {
         if !self.lanes.stop(grace).await {
-            tracing::warn!("inbox: handlers still running after the grace period; their entries stay in the inbox");
+            tracing::warn!(
+                "inbox: handlers still running after the grace period; their entries stay in the inbox"
+            );
         }
     }
+}
+
+fn lock(known: &Mutex<HashSet<EntryId>>) -> MutexGuard<'_, HashSet<EntryId>> {
+    known.lock().unwrap_or_else(PoisonError::into_inner)
 }

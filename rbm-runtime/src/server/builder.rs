@@ -14,19 +14,19 @@ use tokio::task::{JoinError, JoinHandle};
 use warp::http;
 
 use super::claim::Claims;
+use super::config::DeliveryMode;
 use super::config::{ServerConfig, check_path};
+use super::handling::Handling;
 use super::listener::{self, ListenerLimits};
+use super::pipeline::Mode;
 use super::pipeline::{Pipeline, RequestHead, StoredEntry};
 use super::sequencer::Sequencer;
 use super::webhook::{Target, Webhook};
 use crate::agent::{Agent, DynAgent};
-use super::config::DeliveryMode;
-use super::handling::Handling;
-use super::pipeline::Mode;
-use crate::inbox::{Backoff, Inbox, InboxLimits};
-use crate::store::{EntryId, MemoryStore, Store, StoreConfig, StoreUrl};
 use crate::error::{ConfigError, Error};
+use crate::inbox::{Backoff, Inbox, InboxLimits};
 use crate::sender::{LogSender, ReplySender};
+use crate::store::{EntryId, MemoryStore, Store, StoreConfig, StoreUrl};
 
 /// The agents a partner webhook serves, each under its `agentId`.
 #[derive(Default)]
@@ -353,7 +353,11 @@ impl ServerBuilder {
                     max_age: config.max_age,
                     backoff: Backoff::default(),
                 };
-                let inbox = Arc::new(Inbox::new(Arc::clone(&store), Arc::clone(&handling), limits));
+                let inbox = Arc::new(Inbox::new(
+                    Arc::clone(&store),
+                    Arc::clone(&handling),
+                    limits,
+                ));
                 Mode::Inbox { store, inbox }
             }
         };
@@ -376,6 +380,9 @@ impl ServerBuilder {
             .recover()
             .await
             .map_err(|source| Error::Store { source })?;
+        if config.store != StoreUrl::Memory {
+            pipeline.watch_foreign_entries();
+        }
         let addr = config.socket_addr();
         let listener = TcpListener::bind(addr)
             .await

@@ -41,7 +41,10 @@ impl Claims {
     /// Claims `keys`. A copy in flight is waited for (up to 10 s), so that
     /// when it fails this copy is handled and when it succeeds this one is
     /// a duplicate; `Fresh` comes with the guard that ends the claim.
-    pub(crate) async fn claim(self: &Arc<Self>, keys: Vec<DedupeKey>) -> Result<ClaimGuard, Refused> {
+    pub(crate) async fn claim(
+        self: &Arc<Self>,
+        keys: Vec<DedupeKey>,
+    ) -> Result<ClaimGuard, Refused> {
         let mut claim = self.store.claim(&keys).await.map_err(Refused::Store)?;
         if claim == Claim::InFlight {
             claim = self.wait_for_copy(&keys).await.map_err(Refused::Store)?;
@@ -121,12 +124,11 @@ impl Drop for ClaimGuard {
             return;
         }
         let (claims, keys) = (Arc::clone(&self.claims), std::mem::take(&mut self.keys));
-        let mut release: Pin<Box<dyn Future<Output = ()> + Send>> =
-            Box::pin(async move {
-                if let Err(error) = claims.end(&keys, false).await {
-                    tracing::warn!(%error, "a dropped delivery's claim could not be released");
-                }
-            });
+        let mut release: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
+            if let Err(error) = claims.end(&keys, false).await {
+                tracing::warn!(%error, "a dropped delivery's claim could not be released");
+            }
+        });
         // A store that answers at once (the in-memory one) is released right
         // here: no task, and no runtime needed, so a request dropped after
         // its runtime is gone still frees its claim. A store that is polled

@@ -175,13 +175,14 @@ impl ServerConfig {
             )?,
             store: match lookup("RBM_STORE") {
                 None => defaults.store.clone(),
-                Some(raw) => raw.trim().parse().map_err(|error: crate::store::StoreUrlError| {
-                    ConfigError::Invalid {
+                Some(raw) => raw
+                    .trim()
+                    .parse()
+                    .map_err(|error: crate::store::StoreUrlError| ConfigError::Invalid {
                         name: "RBM_STORE",
                         value: raw,
                         reason: error.to_string(),
-                    }
-                })?,
+                    })?,
             },
             workers: positive(&lookup, "RBM_WORKERS", defaults.workers)?,
             max_attempts: positive(&lookup, "RBM_MAX_ATTEMPTS", defaults.max_attempts)?,
@@ -331,11 +332,26 @@ mod tests {
                 &[("RBM_CLIENT_TOKEN", "t"), ("RBM_WRITE_TIMEOUT_SECS", "0")],
                 "RBM_WRITE_TIMEOUT_SECS",
             ),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_DELIVERY", "later")], "RBM_DELIVERY"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_STORE", "postgres://x")], "RBM_STORE"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_WORKERS", "0")], "RBM_WORKERS"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_MAX_ATTEMPTS", "x")], "RBM_MAX_ATTEMPTS"),
-            (&[("RBM_CLIENT_TOKEN", "t"), ("RBM_MAX_AGE_SECS", "0")], "RBM_MAX_AGE_SECS"),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_DELIVERY", "later")],
+                "RBM_DELIVERY",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_STORE", "postgres://x")],
+                "RBM_STORE",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_WORKERS", "0")],
+                "RBM_WORKERS",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_MAX_ATTEMPTS", "x")],
+                "RBM_MAX_ATTEMPTS",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_MAX_AGE_SECS", "0")],
+                "RBM_MAX_AGE_SECS",
+            ),
             (
                 &[("RBM_CLIENT_TOKEN", "t"), ("RBM_HANDLER_TIMEOUT_SECS", "0")],
                 "RBM_HANDLER_TIMEOUT_SECS",

@@ -133,7 +133,10 @@ impl Handling {
             publish_time: entry.publish_time,
         };
         let Some(agent) = webhook.agent_for(&delivery.payload) else {
-            return Err((id, "no agent of its webhook serves its agentId any more".to_owned()));
+            return Err((
+                id,
+                "no agent of its webhook serves its agentId any more".to_owned(),
+            ));
         };
         let identity = Identity::of(&delivery, &webhook.path);
         Ok(Job {
@@ -144,7 +147,7 @@ impl Handling {
             delivery,
             identity: identity.name,
             attempts: entry.attempts,
-            received_at_ms: entry.received_at_ms,
+            queued_at_ms: entry.queued_at_ms,
         })
     }
 

@@ -7,13 +7,13 @@ use tracing::Level;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 
-use crate::escape::{Escaped, push_escaped};
 use super::pipeline::StoredJob;
 use crate::agent::Delivery;
+use crate::escape::{Escaped, push_escaped};
 use crate::mask::MaskedPhone;
-use crate::store::EntryId;
 use crate::protocol::Payload;
 use crate::route::RouteInfo;
+use crate::store::EntryId;
 
 /// How a request ended.
 #[derive(Debug)]

@@ -121,6 +121,14 @@ impl Pipeline {
         }
     }
 
+    /// Starts looking for entries another process adds to the inbox
+    /// (`rbm inbox retry` while this server runs).
+    pub(crate) fn watch_foreign_entries(&self) {
+        if let Mode::Inbox { inbox, .. } = &self.mode {
+            tokio::spawn(Arc::clone(inbox).rescan(Arc::clone(&self.handling)));
+        }
+    }
+
     /// Lets the testing kit wait for attempts ([`Inbox::attempted`]).
     pub(crate) fn track_attempts(&self) {
         if let Mode::Inbox { inbox, .. } = &self.mode {
@@ -175,7 +183,7 @@ impl Pipeline {
                 delivery,
                 identity: stored.identity,
                 attempts: 0,
-                received_at_ms: crate::inbox::now_ms(),
+                queued_at_ms: crate::inbox::now_ms(),
             });
         }
         response

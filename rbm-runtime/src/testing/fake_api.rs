@@ -107,6 +107,7 @@ impl FakeRbmApiBuilder {
             .account
             .unwrap_or_else(|| TestServiceAccount::shared().clone());
         let state = Arc::new(State {
+            latency_ms: std::sync::atomic::AtomicU64::new(0),
             memory: Mutex::new(Memory::new(self.record_requests, self.token_lifetime)),
             counters: Counters::default(),
             client_email: account.client_email().to_owned(),
@@ -219,6 +220,15 @@ impl FakeRbmApi {
     /// Counters of everything answered so far.
     pub fn stats(&self) -> FakeStats {
         self.state.counters.snapshot()
+    }
+
+    /// Holds every RBM API answer (not the token endpoint's) for `latency`
+    /// before answering, like a slow or far-away API.
+    pub fn set_latency(&self, latency: Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.state
+            .latency_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Answers the next `times` API calls with `status` (and a Google error body).

@@ -10,7 +10,7 @@ use super::replies::Replies;
 use super::sent::{AgentMessage, SentEvent};
 use crate::agent::Agent;
 use crate::error::Error;
-use crate::server::{Server, ServerBuilder, WebhookHandler};
+use crate::server::{DeliveryMode, Server, ServerBuilder, WebhookHandler};
 
 /// The client token a [`TestBot`] signs with unless told otherwise.
 pub const TEST_CLIENT_TOKEN: &str = "rbm-test-client-token";
@@ -87,9 +87,26 @@ impl Transport for InProcess {
 }
 
 impl Bot<InProcess> {
-    /// `agent` on a webhook at `/` with [`TEST_CLIENT_TOKEN`].
+    /// `agent` on a webhook at `/` with [`TEST_CLIENT_TOKEN`], in the
+    /// default delivery mode (inbox) on a memory store: each call returns
+    /// once the delivery's attempt ended, with what it sent.
     pub fn new(agent: impl Agent) -> Self {
-        let builder = Server::builder().webhook("/", TEST_CLIENT_TOKEN, agent);
+        Self::with_builder(Server::builder(), agent)
+    }
+
+    /// Like [`new`](Self::new), in inline mode: a failing handler answers
+    /// `500` and is handled again when Google redelivers it
+    /// ([`redeliver_last`](Bot::redeliver_last)).
+    pub fn inline(agent: impl Agent) -> Self {
+        Self::with_builder(Server::builder().delivery(DeliveryMode::Inline), agent)
+    }
+
+    fn with_builder(builder: ServerBuilder, agent: impl Agent) -> Self {
+        let builder = builder.store_url(crate::store::StoreUrl::Memory).webhook(
+            "/",
+            TEST_CLIENT_TOKEN,
+            agent,
+        );
         match Self::from_server(builder, "/", Google::new(TEST_CLIENT_TOKEN)) {
             Ok(bot) => bot,
             // "/" and a non-empty token are always a valid configuration.

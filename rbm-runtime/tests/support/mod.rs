@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use rbm_runtime::SendFuture;
 use rbm_runtime::protocol::{Payload, PayloadKind};
 use rbm_runtime::reply::Reply;
-use rbm_runtime::SendFuture;
 use rbm_runtime::{
     Agent, Context, Delivery, HandlerError, HandlerResult, OutgoingEvent, OutgoingMessage,
     ReplySender, RunningServer, Server, ServerBuilder, sign,
@@ -515,7 +515,10 @@ impl ReplySender for RecordingSender {
 
 /// A builder listening on 127.0.0.1 with a free port.
 pub fn builder() -> ServerBuilder {
-    Server::builder().listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+    Server::builder()
+        .delivery(rbm_runtime::DeliveryMode::Inline)
+        .store_url(rbm_runtime::store::StoreUrl::Memory)
+        .listen(SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
 /// A running server with one agent webhook at [`PATH`] ([`TOKEN`]).
@@ -558,4 +561,67 @@ impl TestServer {
     pub fn addr(&self) -> SocketAddr {
         self.server.local_addr()
     }
+}
+
+// ---------------------------------------------------------------------------
+// Example binaries
+// ---------------------------------------------------------------------------
+
+/// The rbm-runtime example `name`, next to this test executable
+/// (`target/<profile>/examples/`), built here first (a no-op when fresh)
+/// because `cargo test --test …` does not build examples.
+pub fn example(name: &str) -> std::path::PathBuf {
+    use std::process::Command;
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let exe = std::env::current_exe().expect("the test executable");
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target/<profile>/deps/<test>")
+        .to_owned();
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut built = lock(&BUILT);
+    if !built.iter().any(|b| b == name) {
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev",
+            Some(other) => other,
+        };
+        let mut cargo = Command::new(env!("CARGO"));
+        // Cargo hands this test the variables of its package; build scripts
+        // (ring's) watch some of them and would rebuild on every run.
+        for (var, _) in std::env::vars_os() {
+            let var = var.to_string_lossy();
+            let prefixes = [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ];
+            let singles = ["OUT_DIR", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR"];
+            if prefixes.iter().any(|p| var.starts_with(p)) || singles.contains(&&*var) {
+                cargo.env_remove(&*var);
+            }
+        }
+        let status = cargo
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "rbm-runtime",
+                "--features",
+                "testing",
+            ])
+            .args(["--example", name, "--profile", profile])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status();
+        match status {
+            Ok(status) if status.success() => {}
+            other => assert!(binary.exists(), "building the {name} example: {other:?}"),
+        }
+        built.push(name.to_owned());
+    }
+    assert!(binary.exists(), "no example at {}", binary.display());
+    binary
 }

@@ -62,6 +62,10 @@ pub(super) async fn handle(
         let (status, answer) = token(&state, &form);
         (status, answer, Some(Value::Object(form)))
     } else {
+        let latency = state.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
+        if latency > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+        }
         let body = serde_json::from_slice::<Value>(&request.body).ok();
         let (status, answer) = api(&state, &request, body.as_ref());
         (status, answer, body)

@@ -159,6 +159,8 @@ impl Memory {
 
 /// The shared state of one fake.
 pub(super) struct State {
+    /// How long every RBM API answer (not the token endpoint's) is held, in ms.
+    pub(super) latency_ms: std::sync::atomic::AtomicU64,
     pub(super) memory: Mutex<Memory>,
     pub(super) counters: Counters,
     pub(super) client_email: String,
