@@ -1,13 +1,15 @@
 //! The command line: every command, argument and its `--help`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use rbm_runtime::store::StoreUrl;
 
 /// The environment variable `--token` is read from when not given: the same
 /// one the bot reads its client token from.
 const TOKEN_ENV: &str = "RBM_CLIENT_TOKEN";
 
 /// Develop Google RBM agents locally: chat with a bot, send it signed
-/// deliveries, check its webhook the way the RBM console does.
+/// deliveries, check its webhook the way the RBM console does, look after
+/// a bot's inbox.
 #[derive(Debug, Parser)]
 #[command(name = "rbm", version, propagate_version = true)]
 pub(crate) struct Cli {
@@ -35,6 +37,11 @@ pub(crate) enum Command {
     /// Sends the verification handshake and says whether the console would
     /// accept the answer, and why not.
     Verify(VerifyArgs),
+    /// Look into a bot's inbox and deal with its dead letters.
+    ///
+    /// Works on the store the server uses (RBM_STORE), also while the server
+    /// runs: a running server picks up retried dead letters by itself.
+    Inbox(InboxArgs),
 }
 
 /// `rbm chat`.
@@ -210,4 +217,67 @@ pub(crate) struct VerifyArgs {
     /// history and `ps`.
     #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
     pub(crate) token: String,
+}
+
+/// `rbm inbox`.
+#[derive(Debug, Args)]
+pub(crate) struct InboxArgs {
+    /// What to do with the inbox.
+    #[command(subcommand)]
+    pub(crate) command: InboxCommand,
+}
+
+/// The `rbm inbox` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum InboxCommand {
+    /// How many entries wait, retry and died, and how old the oldest is.
+    Status {
+        /// The store.
+        #[command(flatten)]
+        store: StoreArg,
+        /// Print one JSON object instead (for scripts).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the dead letters, oldest first: id, age, attempts, kind, sender
+    /// (masked), webhook path and the error they died of.
+    Dead {
+        /// The store.
+        #[command(flatten)]
+        store: StoreArg,
+        /// Show at most this many.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+        /// Print one JSON object instead (for scripts).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move dead letters back to the end of the inbox, to be handled again.
+    Retry(DeadSelection),
+    /// Delete dead letters for good (a redelivery of them stays a duplicate).
+    Drop(DeadSelection),
+}
+
+/// Where the store is: the same setting as the server's.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArg {
+    /// The bot's store: sqlite://PATH, a relative PATH being relative to the
+    /// working directory (run the command where the server runs).
+    #[arg(long = "store", value_name = "URL", env = "RBM_STORE", default_value = StoreUrl::DEFAULT)]
+    pub(crate) url: String,
+}
+
+/// Which dead letters `rbm inbox retry` and `rbm inbox drop` apply to.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["id", "all"])))]
+pub(crate) struct DeadSelection {
+    /// The dead letter's id, as `rbm inbox dead` lists it.
+    #[arg(value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) id: Option<i64>,
+    /// Every dead letter.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// The store.
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
 }

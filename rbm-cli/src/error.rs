@@ -1,5 +1,8 @@
 //! Everything that can stop a command, as a message for a person.
 
+use std::path::PathBuf;
+
+use rbm_runtime::store::{EntryId, StoreError, StoreUrlError};
 use rbm_runtime::testing::TransportError;
 
 /// Why a command failed. The message says what to do about it.
@@ -45,6 +48,31 @@ pub(crate) enum CliError {
     /// A delivery could not reach the bot.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// `--store` (or `RBM_STORE`) is not a store URL.
+    #[error("--store (RBM_STORE): {0}")]
+    StoreUrl(#[from] StoreUrlError),
+    /// `--store memory`: such a store lives inside the server's process.
+    #[error(
+        "--store (RBM_STORE): a memory store lives inside the server's process and dies with it; nothing to inspect from here"
+    )]
+    MemoryStore,
+    /// The store's file does not exist (and is not created for nothing).
+    #[error("no store at {}: is the server's working directory here?", path.display())]
+    NoStore {
+        /// The file looked for.
+        path: PathBuf,
+    },
+    /// No dead letter has this id.
+    #[error("no dead letter {id} in {}", path.display())]
+    NoDeadLetter {
+        /// The id given.
+        id: EntryId,
+        /// The store's file.
+        path: PathBuf,
+    },
+    /// The store could not be opened, read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// Local I/O failed (the key file, the fake RBM API's socket, stdin).
     #[error("{what}: {source}")]
     Io {
@@ -60,7 +88,7 @@ impl CliError {
     /// when a signal stopped the tool, 1 for the rest.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Usage(_) => 2,
+            Self::Usage(_) | Self::StoreUrl(_) | Self::MemoryStore => 2,
             Self::Stopped { code, .. } => *code,
             _ => 1,
         }

@@ -1,9 +1,10 @@
 //! `rbm`: chat with an RBM bot locally, send it signed deliveries, verify its
-//! webhook. See `rbm --help`.
+//! webhook, look after its inbox. See `rbm --help`.
 
 mod chat;
 mod cli;
 mod error;
+mod inbox;
 mod kinds;
 mod send;
 mod verify;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
             Command::Chat(args) => chat::run(args).await.map(|()| true),
             Command::Send(args) => send::run(args).await,
             Command::Verify(args) => verify::run(args).await,
+            Command::Inbox(args) => inbox::run(args).await,
         }
     });
     // Do not wait for tasks blocked on stdin.
