@@ -20,6 +20,7 @@ tokio::task_local! {
 }
 
 /// The entry whose attempt the current task is running, if any.
+#[cfg(feature = "testing")]
 pub(crate) fn current_entry() -> Option<EntryId> {
     CURRENT_ENTRY.try_with(|id| *id).ok()
 }

@@ -31,9 +31,12 @@ pub(crate) enum Step<J> {
 pub(crate) type Process<J> =
     Arc<dyn Fn(J) -> Pin<Box<dyn Future<Output = Step<J>> + Send>> + Send + Sync>;
 
+/// Each user's jobs in inbox order, with their positions.
+type Queues<J> = HashMap<u128, VecDeque<(i64, J)>, PrehashedKeys>;
+
 /// The lanes and the tasks that drain them.
 pub(crate) struct Lanes<J> {
-    queues: Mutex<HashMap<u128, VecDeque<(i64, J)>, PrehashedKeys>>,
+    queues: Mutex<Queues<J>>,
     workers: Arc<Semaphore>,
     tasks: TaskTracker,
     stopping: CancellationToken,
@@ -140,7 +143,7 @@ impl<J: Send + 'static> Lanes<J> {
         first
     }
 
-    fn queues(&self) -> MutexGuard<'_, HashMap<u128, VecDeque<(i64, J)>, PrehashedKeys>> {
+    fn queues(&self) -> MutexGuard<'_, Queues<J>> {
         self.queues.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 pub(crate) use backoff::Backoff;
-pub(crate) use job::{Job, current_entry, now_ms};
+#[cfg(feature = "testing")]
+pub(crate) use job::current_entry;
+pub(crate) use job::{Job, now_ms};
 use lanes::{Lanes, Step};
 pub(crate) use settled::Settled;
 
