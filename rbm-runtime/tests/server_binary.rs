@@ -296,7 +296,7 @@ async fn the_binary_serves_logs_masked_deliveries_and_exits_0_on_sigterm() {
 
     let delivery = lines
         .iter()
-        .find(|line| line.contains("delivery") && has_field(line, "outcome", "handled"))
+        .find(|line| line.contains("delivery") && has_field(line, "outcome", "stored"))
         .unwrap_or_else(|| panic!("no delivery line:\n{log}"));
     for (field, value) in [
         ("kind", "message"),

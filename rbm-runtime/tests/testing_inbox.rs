@@ -51,3 +51,68 @@ async fn a_bot_on_a_sqlite_store_restarts_and_still_knows_what_it_handled() {
     again.expect_no_reply();
     restarted.text("after").await.expect_text("after");
 }
+
+struct Panicky;
+
+impl Agent for Panicky {
+    async fn handle(&self, delivery: &Delivery, _: &Context) -> HandlerResult {
+        match &delivery.payload {
+            rbm_runtime::protocol::Payload::Message(m) if m.text() == Some("boom") => {
+                panic!("a handler that panics every time")
+            }
+            _ => Ok(vec![Reply::text("fine")]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_every_time_stops_neither_its_worker_nor_other_users() {
+    let bot = TestBot::new(Panicky);
+    let boom = bot.text("boom").await;
+    boom.expect_status(StatusCode::OK); // stored: the inbox retries it later
+    boom.expect_no_reply();
+    for _ in 0..3 {
+        let other_user = bot.google().text("hello").sender("+15550001111");
+        bot.send(other_user).await.expect_text("fine");
+    }
+}
+
+#[tokio::test]
+async fn a_stored_entry_whose_payload_no_longer_parses_becomes_a_dead_letter_at_start() {
+    use rbm_runtime::store::{DedupeKey, NewEntry, StoreConfig};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("rbm.sqlite3");
+    let url = StoreUrl::Sqlite(path.clone());
+    let store = rbm_runtime::store::open(&url, StoreConfig::default())
+        .await
+        .expect("store");
+    store
+        .append(NewEntry {
+            lane: "lane".into(),
+            webhook: "/".into(),
+            keys: vec![DedupeKey::of(&["old", "1"])],
+            data: b"{written by an older version".to_vec(),
+            pubsub_message_id: Some("1".into()),
+            publish_time: None,
+            attribute_type: None,
+            received_at_ms: 0,
+        })
+        .await
+        .expect("appended");
+    let bot = bot_on(&path);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let dead = store.dead_letters(10).await.expect("dead letters");
+        if let Some(letter) = dead.first() {
+            assert!(
+                letter.error.contains("no longer parses"),
+                "{}",
+                letter.error
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never dead-lettered");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    bot.text("still fine").await.expect_text("still fine");
+}

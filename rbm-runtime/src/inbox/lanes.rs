@@ -184,8 +184,11 @@ mod tests {
         )
     }
 
-    async fn settle<J: Send + 'static>(lanes: &Lanes<J>) {
-        while lanes.queued() > 0 {
+    /// Waits until `count` jobs settled (logged) and none is queued.
+    async fn settle<J: Send + 'static>(lanes: &Lanes<J>, log: &Log, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while lanes.queued() > 0 || log.lock().expect("log").len() < count {
+            assert!(Instant::now() < deadline, "the lanes never settled");
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
@@ -202,7 +205,7 @@ mod tests {
             lanes.push(2, order, (2, order, 0));
             lanes.push(3, order, (3, order, 0));
         }
-        settle(&lanes).await;
+        settle(&lanes, &log, 60).await;
         assert!(lanes.stop(Duration::from_secs(5)).await);
         let log = log.lock().expect("log");
         for lane in 1..=3u128 {
@@ -228,7 +231,7 @@ mod tests {
         for lane in 0..10 {
             lanes.push(lane, 0, (lane, 0, 0));
         }
-        settle(&lanes).await;
+        settle(&lanes, &log, 10).await;
         assert_eq!(log.lock().expect("log").len(), 10);
         assert_eq!(peak.load(Ordering::SeqCst), 2);
     }
@@ -246,7 +249,7 @@ mod tests {
         lanes.push(7, 3, (7, 3, 0));
         lanes.push(7, 4, (7, 4, 0));
         drop(hold);
-        settle(&lanes).await;
+        settle(&lanes, &log, 3).await;
         let orders: Vec<i64> = log.lock().expect("log").iter().map(|(_, o)| *o).collect();
         assert_eq!(orders, vec![3, 4, 5]);
     }

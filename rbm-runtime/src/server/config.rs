@@ -20,14 +20,14 @@ pub enum DeliveryMode {
     Inline,
 }
 
-impl FromStr for DeliveryMode {
-    type Err = ();
-
-    fn from_str(value: &str) -> Result<Self, ()> {
+impl DeliveryMode {
+    /// The mode `RBM_DELIVERY` names (no `FromStr`: it would show in the
+    /// compiler's list of parsable types under a user's parameter error).
+    fn named(value: &str) -> Option<Self> {
         match value {
-            "inbox" => Ok(Self::Inbox),
-            "inline" => Ok(Self::Inline),
-            _ => Err(()),
+            "inbox" => Some(Self::Inbox),
+            "inline" => Some(Self::Inline),
+            _ => None,
         }
     }
 }
@@ -167,12 +167,14 @@ impl ServerConfig {
                 "RBM_DEDUPE_TTL_SECS",
                 defaults.dedupe_max_age.as_secs(),
             )?),
-            delivery: parse(
-                &lookup,
-                "RBM_DELIVERY",
-                defaults.delivery,
-                "inbox or inline",
-            )?,
+            delivery: match lookup("RBM_DELIVERY") {
+                None => defaults.delivery,
+                Some(raw) => DeliveryMode::named(raw.trim()).ok_or(ConfigError::Invalid {
+                    name: "RBM_DELIVERY",
+                    value: raw,
+                    reason: "expected inbox or inline".to_owned(),
+                })?,
+            },
             store: match lookup("RBM_STORE") {
                 None => defaults.store.clone(),
                 Some(raw) => raw
