@@ -8,12 +8,14 @@ mod identity;
 mod listener;
 mod outcome;
 mod pipeline;
+mod running;
 mod sequencer;
 mod target;
 mod webhook;
 
-pub use builder::{PartnerAgents, RunningServer, Server, ServerBuilder, WebhookHandler};
+pub use builder::{PartnerAgents, Server, ServerBuilder};
 pub use config::{DeliveryMode, EnvWebhook, ServerConfig};
+pub use running::{RunningServer, WebhookHandler};
 
 use crate::agent::Agent;
 use crate::api::RbmApiClient;

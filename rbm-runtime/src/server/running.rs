@@ -1,0 +1,177 @@
+//! A server once started: serving in the background ([`RunningServer`]), or
+//! its pipeline without a socket ([`WebhookHandler`], for the testing kit).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::{JoinError, JoinHandle};
+use warp::http;
+
+use super::config::ServerConfig;
+use super::listener::{self, ListenerLimits};
+use super::pipeline::{Pipeline, RequestHead, StoredEntry};
+use crate::error::Error;
+use crate::store::EntryId;
+
+/// Serves `pipeline` on `listener` in the background.
+pub(super) fn start(
+    pipeline: Arc<Pipeline>,
+    config: &ServerConfig,
+    listener: TcpListener,
+) -> Result<RunningServer, Error> {
+    let addr = config.socket_addr();
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
+    let limits = ListenerLimits {
+        header_timeout: config.header_timeout,
+        write_timeout: config.write_timeout,
+        max_connections: config.max_connections,
+        shutdown_grace: config.shutdown_grace,
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(listener::run(
+        listener,
+        Arc::clone(&pipeline),
+        limits,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // Announced only once listening: a failed start prints its one error line alone.
+    pipeline.announce();
+    tracing::info!(%local_addr, "rbm webhook server listening");
+    Ok(RunningServer {
+        local_addr,
+        stop: Some(stop),
+        task,
+        pipeline,
+        grace: config.shutdown_grace,
+    })
+}
+
+/// A server serving in the background.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    pipeline: Arc<Pipeline>,
+    grace: Duration,
+}
+
+impl RunningServer {
+    /// The address it listens on (with the real port when 0 was asked).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets requests in flight finish, and returns when done.
+    pub async fn shutdown(mut self) {
+        if let Err(error) = self.stop_and_wait().await {
+            tracing::error!(%error, "the server had failed before it was shut down");
+        }
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully. Returns
+    /// early, with the error, if the accept loop fails first.
+    pub(super) async fn run_until(mut self, signal: impl Future<Output = ()>) -> Result<(), Error> {
+        tokio::select! {
+            () = signal => self.stop_and_wait().await,
+            ended = &mut self.task => {
+                // It ended without being asked to: whatever it says, a failure.
+                self.stop = None;
+                Err(self.failure(ended))
+            }
+        }
+    }
+
+    async fn stop_and_wait(&mut self) -> Result<(), Error> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let ended = (&mut self.task).await;
+        // No request adds to the inbox any more: let running handlers finish.
+        self.pipeline.stop_inbox(self.grace).await;
+        match ended {
+            Ok(Ok(())) => Ok(()),
+            ended => Err(self.failure(ended)),
+        }
+    }
+
+    fn failure(&self, ended: Result<std::io::Result<()>, JoinError>) -> Error {
+        let source = match ended {
+            Ok(Err(error)) => error,
+            Ok(Ok(())) => std::io::Error::other("the accept loop ended by itself"),
+            Err(join) => std::io::Error::other(join),
+        };
+        Error::Accept {
+            addr: self.local_addr,
+            source,
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The whole request pipeline of a server, without a socket.
+#[derive(Clone)]
+pub struct WebhookHandler {
+    pub(super) pipeline: Arc<Pipeline>,
+}
+
+impl std::fmt::Debug for WebhookHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookHandler").finish_non_exhaustive()
+    }
+}
+
+impl WebhookHandler {
+    /// The inbox entry a response says its delivery was stored as.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn stored_entry<B>(&self, response: &http::Response<B>) -> Option<EntryId> {
+        response
+            .extensions()
+            .get::<StoredEntry>()
+            .map(|stored| stored.0)
+    }
+
+    /// Waits until the attempt of stored entry `id` has ended.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) async fn attempted(&self, id: EntryId) {
+        self.pipeline.attempted(id).await;
+    }
+
+    /// Handles one request exactly as the server would and returns its response.
+    pub async fn handle(&self, request: http::Request<Bytes>) -> http::Response<Bytes> {
+        let (parts, body) = request.into_parts();
+        let body = futures_util::stream::once(std::future::ready(Ok::<_, warp::Error>(body)));
+        let response = Arc::clone(&self.pipeline)
+            .serve(
+                parts.method,
+                parts.uri.path(),
+                RequestHead::from_headers(&parts.headers),
+                body,
+            )
+            .await;
+        let (parts, body) = response.into_parts();
+        // The pipeline's bodies are in-memory; reading them cannot fail.
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        http::Response::from_parts(parts, body)
+    }
+}
