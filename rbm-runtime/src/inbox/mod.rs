@@ -111,6 +111,16 @@ impl Inbox {
                 () = tokio::time::sleep(RESCAN_EVERY) => {}
                 () = self.lanes.stopped() => return,
             }
+            // Counting is cheap; reading every entry is not: read them only
+            // when the store holds more than this process knows of.
+            match self.store.status().await {
+                Ok(status) if status.waiting <= lock(&self.known).len() as u64 => continue,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "inbox: could not look for entries added by another process");
+                    continue;
+                }
+            }
             let entries = match self.store.pending().await {
                 Ok(entries) => entries,
                 Err(error) => {
