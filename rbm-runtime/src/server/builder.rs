@@ -473,6 +473,7 @@ mod tests {
     #[tokio::test]
     async fn a_listening_socket_that_fails_ends_serving_with_its_error() {
         let (pipeline, config) = Server::builder()
+            .store_url(StoreUrl::Memory)
             .webhook("/", "t", Quiet)
             .assemble()
             .expect("a valid configuration");
@@ -508,6 +509,7 @@ mod tests {
             .agent("a@rbm.goog", Quiet)
             .agent("b@rbm.goog", Quiet);
         let builder = Server::builder()
+            .store_url(StoreUrl::Memory)
             .webhook("/agent", "t1", Quiet)
             .partner_webhook("/partner", "t2", agents);
         assert!(builder.into_handler().is_ok());
