@@ -7,9 +7,8 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use support::{PATIENCE, handshake, post, pubsub_id, push, status_and_body, text_message};
@@ -17,58 +16,9 @@ use support::{PATIENCE, handshake, post, pubsub_id, push, status_and_body, text_
 const TOKEN: &str = "BINARYTOKEN12345";
 const PHONE: &str = "+12223334444";
 
-/// The `trivial` example next to this test executable: `target/<profile>/deps/`
-/// holds the test, `target/<profile>/examples/` the example. It is built
-/// here (a no-op when fresh) because `cargo test --test …` does not build it.
-fn trivial() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test executable");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/<test>");
-        let binary = profile_dir
-            .join("examples")
-            .join(format!("trivial{}", std::env::consts::EXE_SUFFIX));
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => "dev",
-            Some(name) => name,
-        };
-        let mut cargo = Command::new(env!("CARGO"));
-        // Cargo hands this test the variables of its package; build scripts
-        // (ring's) watch some of them and would rebuild on every run.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            let prefixes = [
-                "CARGO_PKG_",
-                "CARGO_MANIFEST_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-            ];
-            let singles = ["OUT_DIR", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR"];
-            if prefixes.iter().any(|p| name.starts_with(p)) || singles.contains(&&*name) {
-                cargo.env_remove(&*name);
-            }
-        }
-        let built = cargo
-            .args(["build", "--quiet", "-p", "rbm-runtime"])
-            .args(["--example", "trivial", "--profile", profile])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status();
-        match built {
-            Ok(status) if status.success() => {}
-            // A stale but existing binary still tests the server; none at all cannot.
-            other => assert!(binary.exists(), "building the trivial example: {other:?}"),
-        }
-        assert!(binary.exists(), "no example at {}", binary.display());
-        binary
-    })
-}
-
 /// The example with a clean environment plus `vars`.
 fn command(vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(trivial());
+    let mut command = Command::new(support::example("trivial"));
     command
         .env_clear()
         .env("NO_COLOR", "1")

@@ -2,7 +2,7 @@
 //! stored, so a test sees the replies of `bot.text("hi")` as soon as they
 //! were sent. Off in a server: nobody waits there, and nothing is recorded.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
@@ -22,7 +22,7 @@ pub(crate) struct Settled {
 
 #[derive(Debug, Default)]
 struct State {
-    ended: HashMap<EntryId, ()>,
+    ended: HashSet<EntryId>,
     waiting: HashMap<EntryId, Vec<oneshot::Sender<()>>>,
 }
 
@@ -47,7 +47,7 @@ impl Settled {
                 if state.ended.len() >= MAX_UNCLAIMED {
                     state.ended.clear();
                 }
-                state.ended.insert(id, ());
+                state.ended.insert(id);
             }
         }
     }
@@ -57,7 +57,7 @@ impl Settled {
     pub(crate) async fn wait(&self, id: EntryId) {
         let receiver = {
             let mut state = self.state();
-            if state.ended.remove(&id).is_some() {
+            if state.ended.remove(&id) {
                 return;
             }
             let (sender, receiver) = oneshot::channel();

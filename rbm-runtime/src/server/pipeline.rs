@@ -321,7 +321,7 @@ impl Pipeline {
                 let entry = NewEntry {
                     lane: format!("{:032x}", identity.lane),
                     webhook: webhook.path.to_string(),
-                    keys: identity.keys.clone(),
+                    keys: identity.keys,
                     data: data.to_vec(),
                     pubsub_message_id: delivery.pubsub_message_id.clone(),
                     publish_time: delivery.publish_time.clone(),
