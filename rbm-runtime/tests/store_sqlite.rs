@@ -107,6 +107,13 @@ async fn concurrent_appends_share_commits() {
         "{} commits for {appends} appends",
         stats.commits
     );
+    // Every answer waited for a flush; a flush covers every commit before it.
+    assert!(
+        (1..=stats.commits).contains(&stats.syncs),
+        "{} flushes for {} commits",
+        stats.syncs,
+        stats.commits
+    );
     assert_eq!(store.pending().await.expect("pending").len(), 500);
 }
 
@@ -156,10 +163,10 @@ async fn the_directory_is_created_and_the_file_is_plain_sqlite() {
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .expect("mode");
     assert_eq!(mode, "wal");
-    let marks: i64 = file
-        .query_row("SELECT count(*) FROM marks", [], |row| row.get(0))
-        .expect("marks");
-    assert_eq!(marks, 2);
+    let keys: i64 = file
+        .query_row("SELECT length(keys) FROM entries", [], |row| row.get(0))
+        .expect("keys");
+    assert_eq!(keys, 32, "two 16-byte keys");
 }
 
 #[tokio::test]
@@ -243,7 +250,7 @@ async fn a_newer_schema_is_refused() {
             error,
             StoreError::NewerSchema {
                 found: 999,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),
@@ -318,8 +325,76 @@ async fn copies_appended_at_once_are_stored_once() {
     let pending = store.pending().await.expect("pending");
     assert_eq!(pending.len(), 1);
     let file = rusqlite::Connection::open(dir.path().join("rbm.sqlite3")).expect("open");
-    let marks: i64 = file
-        .query_row("SELECT count(*) FROM marks", [], |row| row.get(0))
-        .expect("marks");
-    assert_eq!(marks, 2, "a duplicate leaves no mark behind");
+    let rows: i64 = file
+        .query_row(
+            "SELECT (SELECT count(*) FROM entries) + (SELECT count(*) FROM done_marks)",
+            [],
+            |row| row.get(0),
+        )
+        .expect("rows");
+    assert_eq!(rows, 1, "a duplicate leaves nothing behind");
+}
+
+/// The schema of version 1, as the first release with an inbox wrote it.
+const SCHEMA_V1: &str = "
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'dead')),
+    lane TEXT NOT NULL, webhook TEXT NOT NULL, keys BLOB NOT NULL, data BLOB NOT NULL,
+    pubsub_message_id TEXT, publish_time TEXT, attribute_type TEXT,
+    received_at_ms INTEGER NOT NULL, queued_at_ms INTEGER NOT NULL, attempts INTEGER NOT NULL,
+    next_attempt_at_ms INTEGER NOT NULL, last_error TEXT, died_at_ms INTEGER
+);
+CREATE INDEX entries_dead ON entries (id) WHERE state = 'dead';
+CREATE TABLE marks (key BLOB PRIMARY KEY, entry INTEGER) WITHOUT ROWID;
+CREATE TABLE done_marks (
+    id INTEGER PRIMARY KEY, entry INTEGER, done_at_ms INTEGER NOT NULL, keys BLOB NOT NULL
+);
+PRAGMA application_id = 1380076883;
+PRAGMA user_version = 1;
+";
+
+#[tokio::test]
+async fn a_version_1_store_is_upgraded_and_keeps_its_entries_and_marks() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("rbm.sqlite3");
+    let waiting = entry("a", "1");
+    let done = entry("b", "2");
+    {
+        let file = rusqlite::Connection::open(&path).expect("create");
+        file.execute_batch(SCHEMA_V1).expect("version 1");
+        let blob = |keys: &[DedupeKey]| keys.iter().flat_map(|k| k.to_bytes()).collect::<Vec<_>>();
+        file.execute(
+            "INSERT INTO entries (state, lane, webhook, keys, data, received_at_ms,
+                 queued_at_ms, attempts, next_attempt_at_ms)
+             VALUES ('waiting', 'a', '/', ?1, x'7b7d', 1, 1, 0, 1)",
+            [blob(&waiting.keys)],
+        )
+        .expect("an entry");
+        file.execute(
+            "INSERT INTO done_marks (entry, done_at_ms, keys) VALUES (NULL, 1, ?1)",
+            [blob(&done.keys)],
+        )
+        .expect("a done mark");
+    }
+    let store = open(&path).await;
+    assert_eq!(store.pending().await.expect("pending").len(), 1);
+    for copy in [waiting, done] {
+        let appended = store.append(copy).await.expect("append");
+        assert_eq!(appended, Appended::Duplicate);
+    }
+    drop(store);
+    let file = rusqlite::Connection::open(&path).expect("open");
+    let version: i64 = file
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .expect("version");
+    assert_eq!(version, 2);
+    let tables: i64 = file
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'marks'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("tables");
+    assert_eq!(tables, 0, "the marks table is gone");
 }

@@ -2,10 +2,12 @@
 //! transaction; reads on a reader connection.
 
 use rusqlite::types::Type;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::marks::Marks;
 
 use crate::store::{
-    Appended, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection, StoreError,
+    DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection, StoreError,
 };
 
 /// The columns [`entry_from_row`] reads, in its order.
@@ -61,6 +63,19 @@ fn keys_from_blob(column: usize, blob: &[u8]) -> rusqlite::Result<Vec<DedupeKey>
         .collect())
 }
 
+/// The keys in `blob`, each once: a key listed twice in one delivery is
+/// one holder of its mark.
+fn distinct_keys(column: usize, blob: &[u8]) -> rusqlite::Result<Vec<DedupeKey>> {
+    let listed = keys_from_blob(column, blob)?;
+    let mut keys = Vec::with_capacity(listed.len());
+    for key in listed {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
 fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: EntryId(row.get(0)?),
@@ -79,27 +94,6 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
-fn any_marked(conn: &Connection, keys: &[DedupeKey]) -> rusqlite::Result<bool> {
-    let mut marked = conn.prepare_cached("SELECT 1 FROM marks WHERE key = ?1")?;
-    for key in keys {
-        if marked.exists([key.to_bytes()])? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// Marks `keys` as belonging to `entry` (`None`: an inline delivery).
-fn mark(conn: &Connection, keys: &[DedupeKey], entry: Option<EntryId>) -> rusqlite::Result<()> {
-    // OR IGNORE: a key listed twice in one delivery is one mark.
-    let mut insert =
-        conn.prepare_cached("INSERT OR IGNORE INTO marks (key, entry) VALUES (?1, ?2)")?;
-    for key in keys {
-        insert.execute(params![key.to_bytes(), entry.map(|id| id.0)])?;
-    }
-    Ok(())
-}
-
 fn add_done_mark(
     conn: &Connection,
     entry: Option<EntryId>,
@@ -111,11 +105,9 @@ fn add_done_mark(
     Ok(())
 }
 
-/// Appends `new`, or finds it a duplicate. The entry goes in first, for its
-/// id; a key already marked then fails its mark's insert, and the writer
-/// rolls the whole append back (see `Answer::to_keep`). This spares a look-up
-/// per key on the hot path, where duplicates are rare.
-pub(super) fn append(conn: &Connection, new: &NewEntry) -> Written<Appended> {
+/// Appends `new` as a waiting entry. The writer has checked its keys
+/// against the marks (kept in memory, see `marks.rs`).
+pub(super) fn append(conn: &Connection, new: &NewEntry) -> Written<EntryId> {
     conn.prepare_cached(
         "INSERT INTO entries (state, lane, webhook, keys, data, pubsub_message_id, publish_time,
              attribute_type, received_at_ms, queued_at_ms, attempts, next_attempt_at_ms)
@@ -131,21 +123,7 @@ pub(super) fn append(conn: &Connection, new: &NewEntry) -> Written<Appended> {
         new.attribute_type,
         new.received_at_ms,
     ])?;
-    let id = conn.last_insert_rowid();
-    let mut insert = conn.prepare_cached("INSERT INTO marks (key, entry) VALUES (?1, ?2)")?;
-    for (n, key) in new.keys.iter().enumerate() {
-        if new.keys[..n].contains(key) {
-            continue; // listed twice: one mark
-        }
-        match insert.execute(params![key.to_bytes(), id]) {
-            Ok(_) => {}
-            Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-                return Ok(Appended::Duplicate);
-            }
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Ok(Appended::Stored(EntryId(id)))
+    Ok(EntryId(conn.last_insert_rowid()))
 }
 
 /// Deletes an entry in `state`, returning its keys blob.
@@ -237,10 +215,6 @@ pub(super) fn retry_dead(conn: &Connection, which: Selection, now: i64) -> Writt
                 "SELECT {ENTRY_COLUMNS} FROM entries WHERE id = ?1"
             ))?
             .query_row([id.0], entry_from_row)?;
-        let mut remark = conn.prepare_cached("UPDATE marks SET entry = ?1 WHERE key = ?2")?;
-        for key in &entry.keys {
-            remark.execute(params![id.0, key.to_bytes()])?;
-        }
         retried.push(entry);
     }
     Ok(retried)
@@ -258,52 +232,54 @@ pub(super) fn drop_dead(conn: &Connection, which: Selection, now: i64) -> Writte
 
 /// An inline delivery was handled: its keys become a done mark.
 pub(super) fn finish(conn: &Connection, keys: &[DedupeKey], now: i64) -> Written<()> {
-    mark(conn, keys, None)?;
     add_done_mark(conn, None, now, &keys_to_blob(keys))?;
     Ok(())
 }
 
+/// The done marks [`prune`] removed: how many, and their keys to unmark.
+#[derive(Debug, Default)]
+pub(super) struct Pruned {
+    pub(super) count: u64,
+    pub(super) keys: Vec<DedupeKey>,
+}
+
 /// Prunes at most `limit` done marks, oldest first: those done before
-/// `cutoff_ms`, then any beyond `capacity`. Returns how many went.
+/// `cutoff_ms`, then any beyond `capacity`.
 pub(super) fn prune(
     conn: &Connection,
     cutoff_ms: i64,
     capacity: usize,
     limit: usize,
-) -> Written<u64> {
+) -> Written<Pruned> {
     // Marks are only ever added at the end and pruned from the front, so
-    // their ids are contiguous and the count costs two index look-ups.
+    // their ids are contiguous and the count costs two index look-ups (one
+    // per subquery: `min(id), max(id)` in one select would scan).
     let (first, last): (Option<i64>, Option<i64>) = conn
-        .prepare_cached("SELECT min(id), max(id) FROM done_marks")?
+        .prepare_cached(
+            "SELECT (SELECT min(id) FROM done_marks), (SELECT max(id) FROM done_marks)",
+        )?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    let mut pruned = Pruned::default();
     let (Some(first), Some(last)) = (first, last) else {
-        return Ok(0);
+        return Ok(pruned);
     };
     let mut count = u64::try_from(last - first + 1).unwrap_or(0);
     let capacity = capacity as u64;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut oldest = conn.prepare_cached(
-        "SELECT id, done_at_ms, keys, entry FROM done_marks ORDER BY id LIMIT ?1",
-    )?;
+    let mut oldest =
+        conn.prepare_cached("SELECT id, done_at_ms, keys FROM done_marks ORDER BY id LIMIT ?1")?;
     let mut rows = oldest.query([limit])?;
-    // Only the keys this delivery marked: a key that an inline delivery
-    // shared with an inbox entry stays that entry's.
-    let mut unmark = conn.prepare_cached("DELETE FROM marks WHERE key = ?1 AND entry IS ?2")?;
     let mut pruned_to = None;
-    let mut pruned = 0;
     while let Some(row) = rows.next()? {
         let done_at_ms: i64 = row.get(1)?;
         if done_at_ms >= cutoff_ms && count <= capacity {
             break;
         }
         let keys = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-        let entry: Option<i64> = row.get(3)?;
-        for key in keys_from_blob(2, keys)? {
-            unmark.execute(params![key.to_bytes(), entry])?;
-        }
+        pruned.keys.extend(distinct_keys(2, keys)?);
         pruned_to = Some(row.get::<_, i64>(0)?);
         count -= 1;
-        pruned += 1;
+        pruned.count += 1;
     }
     drop(rows);
     if let Some(id) = pruned_to {
@@ -311,6 +287,20 @@ pub(super) fn prune(
             .execute([id])?;
     }
     Ok(pruned)
+}
+
+/// Every marked key: those of the entries (waiting and dead) and of the
+/// done marks, one holder per row.
+pub(super) fn load_marks(conn: &Connection) -> rusqlite::Result<Marks> {
+    let mut marks = Marks::default();
+    let mut keys =
+        conn.prepare("SELECT keys FROM entries UNION ALL SELECT keys FROM done_marks")?;
+    let mut rows = keys.query([])?;
+    while let Some(row) = rows.next()? {
+        let blob = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+        marks.add(distinct_keys(0, blob)?);
+    }
+    Ok(marks)
 }
 
 pub(super) fn pending(conn: &Connection) -> rusqlite::Result<Vec<Entry>> {
@@ -361,9 +351,4 @@ pub(super) fn status(conn: &Connection) -> rusqlite::Result<InboxStatus> {
         dead,
         done_marks,
     })
-}
-
-/// Whether any of `keys` is marked, as committed.
-pub(super) fn marked(conn: &Connection, keys: &[DedupeKey]) -> rusqlite::Result<bool> {
-    any_marked(conn, keys)
 }

@@ -1,6 +1,8 @@
 //! The writer thread: owns the write connection and group-commits every
-//! request waiting at that moment in one transaction and one fsync.
+//! request waiting at that moment in one transaction; the syncer thread
+//! (`syncer.rs`) flushes it to the disk and answers.
 
+use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,112 +13,26 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::marks::{MarksDelta, SharedMarks};
 use super::queries::{self, WriteError};
+use super::request::{Answer, Reply, Request, refuse};
 use super::schema::{self, Role};
+use super::syncer::{Finished, FinishedSender, SyncProgress, Syncer};
+use crate::dedupe::PrehashedKeys;
 use crate::store::memory::{PRUNE_BATCH, PRUNE_EVERY};
-use crate::store::{
-    Appended, DedupeKey, Entry, EntryId, NewEntry, Selection, StoreConfig, StoreError,
-    StoreErrorSource,
-};
+use crate::store::{Appended, DedupeKey, StoreConfig, StoreError, StoreErrorSource};
 
 /// The most requests one transaction takes: bounds the latency of the last.
 const MAX_BATCH: usize = 256;
 /// With no request for this long, the writer prunes a batch of old marks.
 const IDLE_PRUNE_AFTER: Duration = Duration::from_secs(60);
 
-type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
-
-/// A write, with where to send its answer.
-pub(super) enum Request {
-    Append(NewEntry, Reply<Appended>),
-    Complete(EntryId, Reply<()>),
-    RecordFailure {
-        id: EntryId,
-        attempts: u32,
-        next_attempt_at_ms: i64,
-        error: String,
-        reply: Reply<()>,
-    },
-    DeadLetter(EntryId, String, Reply<()>),
-    RetryDead(Selection, Reply<Vec<Entry>>),
-    DropDead(Selection, Reply<u64>),
-    /// An inline delivery was handled: mark its keys done.
-    Finish(Vec<DedupeKey>, Reply<()>),
-    /// Prune every done mark due now.
-    Prune(Reply<u64>),
-}
-
-/// A request's answer, held until its transaction commits.
-enum Answer {
-    Appended(Reply<Appended>, Result<Appended, StoreError>),
-    Unit(Reply<()>, Result<(), StoreError>),
-    Entries(Reply<Vec<Entry>>, Result<Vec<Entry>, StoreError>),
-    Count(Reply<u64>, Result<u64, StoreError>),
-}
-
-impl Answer {
-    fn succeeded(&self) -> bool {
-        match self {
-            Self::Appended(_, result) => result.is_ok(),
-            Self::Unit(_, result) => result.is_ok(),
-            Self::Entries(_, result) => result.is_ok(),
-            Self::Count(_, result) => result.is_ok(),
-        }
-    }
-
-    /// Whether its changes are kept: it succeeded and is not a duplicate
-    /// (whose tentative rows are rolled back).
-    fn to_keep(&self) -> bool {
-        match self {
-            Self::Appended(_, Ok(Appended::Duplicate)) => false,
-            other => other.succeeded(),
-        }
-    }
-
-    /// The transaction did not commit: what succeeded in it did not happen.
-    fn undone(self, cause: &StoreErrorSource) -> Self {
-        let failed = || StoreError::Write(Arc::clone(cause));
-        match self {
-            Self::Appended(reply, Ok(_)) => Self::Appended(reply, Err(failed())),
-            Self::Unit(reply, Ok(())) => Self::Unit(reply, Err(failed())),
-            Self::Entries(reply, Ok(_)) => Self::Entries(reply, Err(failed())),
-            Self::Count(reply, Ok(_)) => Self::Count(reply, Err(failed())),
-            failed_alone => failed_alone,
-        }
-    }
-
-    /// Why this request failed, if it did with a backend error.
-    fn cause(&self) -> Option<StoreErrorSource> {
-        let error = match self {
-            Self::Appended(_, Err(error)) => error,
-            Self::Unit(_, Err(error)) => error,
-            Self::Entries(_, Err(error)) => error,
-            Self::Count(_, Err(error)) => error,
-            _ => return None,
-        };
-        match error {
-            StoreError::Write(source) | StoreError::Read(source) => Some(Arc::clone(source)),
-            _ => None,
-        }
-    }
-
-    fn send(self) {
-        // A caller that stopped waiting (its request was cancelled) needs
-        // no answer: what committed stays committed either way.
-        let _ = match self {
-            Self::Appended(reply, result) => reply.send(result).map_err(drop),
-            Self::Unit(reply, result) => reply.send(result).map_err(drop),
-            Self::Entries(reply, result) => reply.send(result).map_err(drop),
-            Self::Count(reply, result) => reply.send(result).map_err(drop),
-        };
-    }
-}
-
 /// What the writer has done, for measurement and tests.
 #[derive(Debug, Default)]
 pub(super) struct Counters {
     pub(super) commits: AtomicU64,
     pub(super) requests: AtomicU64,
+    pub(super) sync: Arc<SyncProgress>,
 }
 
 /// The handle of the writer thread: dropping it lets the thread finish the
@@ -125,6 +41,7 @@ pub(super) struct Counters {
 pub(super) struct Writer {
     requests: Option<Sender<Request>>,
     thread: Option<JoinHandle<()>>,
+    syncer: Option<JoinHandle<()>>,
     pub(super) counters: Arc<Counters>,
 }
 
@@ -134,13 +51,28 @@ impl Writer {
         conn: Connection,
         path: PathBuf,
         config: StoreConfig,
+        marks: Arc<SharedMarks>,
     ) -> Result<Self, StoreError> {
         let (requests, receiver) = mpsc::channel();
+        let (finished, finished_receiver) = mpsc::channel();
         let counters = Arc::new(Counters::default());
+        let syncer = Syncer {
+            wal: Syncer::wal_of(&path),
+            marks: Arc::clone(&marks),
+            progress: Arc::clone(&counters.sync),
+        };
+        let syncer = std::thread::Builder::new()
+            .name("rbm-store-syncer".into())
+            .spawn(move || syncer.run(finished_receiver))
+            .map_err(StoreError::write)?;
         let mut thread = WriterThread {
             conn: Some(conn),
             path,
             config,
+            marks,
+            unsynced: VecDeque::new(),
+            finished,
+            seq: 0,
             counters: Arc::clone(&counters),
             marked_done_since_prune: 0,
         };
@@ -151,12 +83,13 @@ impl Writer {
         Ok(Self {
             requests: Some(requests),
             thread: Some(thread),
+            syncer: Some(syncer),
             counters,
         })
     }
 
     /// Sends a request built around its reply channel, and waits for the
-    /// answer (after the commit).
+    /// answer (once the commit is on the disk).
     pub(super) async fn send<T>(
         &self,
         request: impl FnOnce(Reply<T>) -> Request,
@@ -172,11 +105,15 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        // Closing the channel ends the thread's loop once it is drained.
+        // Closing the channel ends the writer's loop once it is drained;
+        // the writer's end closes the syncer's channel in turn.
         drop(self.requests.take());
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                tracing::error!("the store's writer thread panicked");
+        for (thread, name) in [
+            (self.thread.take(), "writer"),
+            (self.syncer.take(), "syncer"),
+        ] {
+            if thread.is_some_and(|thread| thread.join().is_err()) {
+                tracing::error!("the store's {name} thread panicked");
             }
         }
     }
@@ -188,6 +125,15 @@ struct WriterThread {
     conn: Option<Connection>,
     path: PathBuf,
     config: StoreConfig,
+    /// Changed by the syncer once a batch is on the disk, so that they never
+    /// show a write that may roll back or vanish.
+    marks: Arc<SharedMarks>,
+    /// The keys marked by committed batches that are not in `marks` yet,
+    /// by batch number: a copy in those batches is a duplicate too.
+    unsynced: VecDeque<(u64, HashSet<DedupeKey, PrehashedKeys>)>,
+    finished: FinishedSender,
+    /// The number of the last batch.
+    seq: u64,
     counters: Arc<Counters>,
     marked_done_since_prune: u64,
 }
@@ -224,23 +170,53 @@ impl WriterThread {
         self.conn.as_ref().ok_or(StoreError::Closed)
     }
 
-    /// Runs `batch` in one transaction, each request under its own
-    /// savepoint so that a failing one fails alone, then commits once and
-    /// answers every request.
+    /// Runs `batch` in one transaction, commits once and hands the answers
+    /// to the syncer.
     fn run_batch(&mut self, batch: Vec<Request>) {
         let size = batch.len() as u64;
         let now = self.config.clock.now_ms();
-        let answers = match self.begin() {
-            Err(cause) => batch
-                .into_iter()
-                .map(|request| refuse(request, &cause))
-                .collect(),
+        let (answers, committed) = match self.begin() {
+            Err(cause) => {
+                let refused = batch.into_iter().map(|r| refuse(r, &cause)).collect();
+                (refused, None)
+            }
             Ok(()) => self.execute_and_commit(batch, now),
         };
         self.counters.requests.fetch_add(size, Ordering::Relaxed);
-        for answer in answers {
-            answer.send();
+        self.seq += 1;
+        if let Some(delta) = &committed {
+            if !delta.added().is_empty() {
+                self.unsynced.push_back((self.seq, delta.added().clone()));
+            }
         }
+        let finished = Finished {
+            seq: self.seq,
+            answers,
+            committed,
+        };
+        if let Err(mpsc::SendError(finished)) = self.finished.send(finished) {
+            // The syncer is gone (it panicked): nothing can be flushed.
+            let cause: StoreErrorSource = Arc::new(StoreError::Closed);
+            for answer in finished.answers {
+                answer.undone(&cause).send();
+            }
+        }
+    }
+
+    /// Whether a committed batch not yet in the shared marks marked any of
+    /// `keys`.
+    fn unsynced_any(&mut self, keys: &[DedupeKey]) -> bool {
+        let applied = self.counters.sync.applied.load(Ordering::Acquire);
+        while self
+            .unsynced
+            .front()
+            .is_some_and(|(seq, _)| *seq <= applied)
+        {
+            self.unsynced.pop_front();
+        }
+        self.unsynced
+            .iter()
+            .any(|(_, added)| keys.iter().any(|key| added.contains(key)))
     }
 
     fn begin(&mut self) -> Result<(), StoreErrorSource> {
@@ -254,11 +230,21 @@ impl WriterThread {
         })
     }
 
-    fn execute_and_commit(&mut self, batch: Vec<Request>, now: i64) -> Vec<Answer> {
+    /// Applies every request, then commits. A request whose precondition
+    /// fails (an unknown entry) changes nothing and fails alone; a database
+    /// error fails the whole batch: such errors (disk full, I/O, a read-only
+    /// file) are the file's, not the request's, and a savepoint per request
+    /// to isolate them cost more than the writes themselves.
+    fn execute_and_commit(
+        &mut self,
+        batch: Vec<Request>,
+        now: i64,
+    ) -> (Vec<Answer>, Option<MarksDelta>) {
         let Some(conn) = self.conn.take() else {
             let cause: StoreErrorSource = Arc::new(StoreError::Closed);
-            return batch.into_iter().map(|r| refuse(r, &cause)).collect();
+            return (batch.into_iter().map(|r| refuse(r, &cause)).collect(), None);
         };
+        let mut delta = MarksDelta::default();
         let mut answers = Vec::with_capacity(batch.len());
         let mut aborted: Option<StoreErrorSource> = None;
         for request in batch {
@@ -266,68 +252,58 @@ impl WriterThread {
                 answers.push(refuse(request, cause));
                 continue;
             }
-            answers.push(self.execute_one(&conn, request, now));
-            // SQLite rolls back the whole transaction on some errors (disk
-            // full, I/O): then nothing before in this batch will commit.
-            if conn.is_autocommit() {
-                let cause = answers
-                    .last()
-                    .and_then(Answer::cause)
-                    .unwrap_or_else(|| Arc::new(rolled_back()));
-                aborted = Some(cause);
-            }
+            let answer = self.apply(&conn, request, now, &mut delta);
+            aborted = answer.cause();
+            answers.push(answer);
         }
         if aborted.is_none() && self.marked_done_since_prune >= PRUNE_EVERY {
             self.marked_done_since_prune = 0;
-            self.prune_in_batch(&conn, now);
+            aborted = self.prune_in_batch(&conn, now, &mut delta);
         }
         let committed = match aborted {
             Some(cause) => Err(cause),
-            None => run(&conn, "COMMIT").map_err(|error| {
-                if !conn.is_autocommit() {
-                    let _ = conn.execute_batch("ROLLBACK");
-                }
-                Arc::new(error) as StoreErrorSource
-            }),
+            None => run(&conn, "COMMIT").map_err(|error| Arc::new(error) as StoreErrorSource),
         };
         match committed {
             Ok(()) => {
                 self.counters.commits.fetch_add(1, Ordering::Relaxed);
                 self.conn = Some(conn);
-                answers
+                (answers, Some(delta))
             }
             Err(cause) => {
                 tracing::warn!(error = %cause, "the store could not commit a batch of writes");
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
                 // `conn` is dropped: the next batch reopens the file.
-                answers.into_iter().map(|a| a.undone(&cause)).collect()
+                let undone = answers.into_iter().map(|a| a.undone(&cause)).collect();
+                (undone, None)
             }
         }
     }
 
-    fn execute_one(&mut self, conn: &Connection, request: Request, now: i64) -> Answer {
-        if let Err(error) = run(conn, "SAVEPOINT request") {
-            let cause: StoreErrorSource = Arc::new(error);
-            return refuse(request, &cause);
-        }
-        let answer = self.apply(conn, request, now);
-        let ended = if answer.to_keep() {
-            run(conn, "RELEASE request")
-        } else if conn.is_autocommit() {
-            Ok(())
-        } else {
-            run(conn, "ROLLBACK TO request").and_then(|()| run(conn, "RELEASE request"))
-        };
-        match ended {
-            Ok(()) => answer,
-            Err(error) => answer.undone(&(Arc::new(error) as StoreErrorSource)),
-        }
-    }
-
-    fn apply(&mut self, conn: &Connection, request: Request, now: i64) -> Answer {
+    fn apply(
+        &mut self,
+        conn: &Connection,
+        request: Request,
+        now: i64,
+        delta: &mut MarksDelta,
+    ) -> Answer {
         let error = StoreError::from;
         match request {
             Request::Append(entry, reply) => {
-                Answer::Appended(reply, queries::append(conn, &entry).map_err(error))
+                let duplicate = delta.any_added(&entry.keys)
+                    || self.unsynced_any(&entry.keys)
+                    || self.marks.lock().any(&entry.keys);
+                let appended = if duplicate {
+                    Ok(Appended::Duplicate)
+                } else {
+                    queries::append(conn, &entry).map(|id| {
+                        delta.add(&entry.keys);
+                        Appended::Stored(id)
+                    })
+                };
+                Answer::Appended(reply, appended.map_err(error))
             }
             Request::Complete(id, reply) => {
                 let done = queries::complete(conn, id, now);
@@ -361,12 +337,19 @@ impl WriterThread {
             }
             Request::Finish(keys, reply) => {
                 let done = queries::finish(conn, &keys, now);
+                if done.is_ok() {
+                    delta.add(&keys);
+                }
                 self.count_done(&done, 1);
                 Answer::Unit(reply, done.map_err(error))
             }
             Request::Prune(reply) => {
                 let cutoff = now.saturating_sub(self.config.mark_ttl_ms());
-                let pruned = queries::prune(conn, cutoff, self.config.mark_capacity, usize::MAX);
+                let pruned = queries::prune(conn, cutoff, self.config.mark_capacity, usize::MAX)
+                    .map(|pruned| {
+                        delta.remove(pruned.keys);
+                        pruned.count
+                    });
                 Answer::Count(reply, pruned.map_err(error))
             }
         }
@@ -378,55 +361,36 @@ impl WriterThread {
         }
     }
 
-    /// Prunes a bounded batch of old marks inside the current transaction;
-    /// a failure only postpones pruning.
-    fn prune_in_batch(&mut self, conn: &Connection, now: i64) {
+    /// Prunes a bounded batch of old marks inside the current transaction.
+    /// A failed prune only postpones pruning, unless SQLite rolled the
+    /// transaction back: then the batch failed, and this says why.
+    fn prune_in_batch(
+        &mut self,
+        conn: &Connection,
+        now: i64,
+        delta: &mut MarksDelta,
+    ) -> Option<StoreErrorSource> {
         let cutoff = now.saturating_sub(self.config.mark_ttl_ms());
-        let pruned = conn
-            .execute_batch("SAVEPOINT prune")
-            .map_err(WriteError::Sql)
-            .and_then(|()| queries::prune(conn, cutoff, self.config.mark_capacity, PRUNE_BATCH));
-        let ended = match &pruned {
-            Ok(_) => conn.execute_batch("RELEASE prune"),
-            Err(_) if conn.is_autocommit() => Ok(()),
-            Err(_) => conn.execute_batch("ROLLBACK TO prune; RELEASE prune"),
-        };
-        if let Err(error) = pruned
-            .map_err(StoreError::from)
-            .and(ended.map_err(StoreError::write))
-        {
-            tracing::warn!(%error, "the store could not prune old duplicate marks");
+        match queries::prune(conn, cutoff, self.config.mark_capacity, PRUNE_BATCH) {
+            Ok(pruned) => {
+                delta.remove(pruned.keys);
+                None
+            }
+            Err(error) => {
+                let error = StoreError::from(error);
+                tracing::warn!(%error, "the store could not prune old duplicate marks");
+                conn.is_autocommit()
+                    .then(|| Arc::new(error) as StoreErrorSource)
+            }
         }
     }
 
     /// The idle timer's pruning, by age as well as count, so that old marks
     /// go even when nothing is written: its own small transaction.
     fn prune_when_idle(&mut self) {
-        if self.begin().is_err() {
-            return;
-        }
         self.marked_done_since_prune = PRUNE_EVERY;
-        let now = self.config.clock.now_ms();
-        self.execute_and_commit(Vec::new(), now);
+        self.run_batch(Vec::new());
     }
-}
-
-/// The answer of a request that could not run: `cause` failed it.
-fn refuse(request: Request, cause: &StoreErrorSource) -> Answer {
-    let failed = || StoreError::Write(Arc::clone(cause));
-    match request {
-        Request::Append(_, reply) => Answer::Appended(reply, Err(failed())),
-        Request::Complete(_, reply)
-        | Request::RecordFailure { reply, .. }
-        | Request::DeadLetter(_, _, reply)
-        | Request::Finish(_, reply) => Answer::Unit(reply, Err(failed())),
-        Request::RetryDead(_, reply) => Answer::Entries(reply, Err(failed())),
-        Request::DropDead(_, reply) | Request::Prune(reply) => Answer::Count(reply, Err(failed())),
-    }
-}
-
-fn rolled_back() -> std::io::Error {
-    std::io::Error::other("SQLite rolled the batch's transaction back")
 }
 
 /// Runs one statement without parameters, prepared once per connection:
