@@ -10,8 +10,9 @@ use super::InboxLimits;
 use super::lanes::Step;
 use super::settled::Settled;
 use crate::agent::{Delivery, DynAgent};
+use crate::escape::Escaped;
 use crate::server::handling::{Attempt, Handling};
-use crate::store::{EntryId, Store, StoreError};
+use crate::store::{Entry, EntryId, Store, StoreError};
 
 tokio::task_local! {
     /// The entry whose attempt is being polled (the testing kit tells the
@@ -59,6 +60,31 @@ pub(crate) struct Runner {
 const STORE_TRIES: u32 = 6;
 
 impl Runner {
+    /// The job of a stored entry. An entry that can no longer be handled
+    /// here (its payload does not parse, its webhook or agent is gone)
+    /// becomes a dead letter: `None`.
+    pub(crate) async fn prepare(&self, entry: Entry) -> Option<Job> {
+        match self.handling.job_of_entry(entry) {
+            Ok(job) => Some(job),
+            Err((id, reason)) => {
+                tracing::error!(entry = %id, reason = %Escaped(&reason), "stored delivery moved to the dead letters");
+                if let Err(error) = self.store.dead_letter(id, &reason).await {
+                    tracing::error!(entry = %id, %error, "inbox: could not dead-letter the entry");
+                }
+                None
+            }
+        }
+    }
+
+    /// The job of the waiting entry `id`, read from the store: `None` if it
+    /// is no longer waiting or became a dead letter.
+    pub(crate) async fn load(&self, id: EntryId) -> Result<Option<Job>, StoreError> {
+        match self.store.entry(id).await? {
+            Some(entry) => Ok(self.prepare(entry).await),
+            None => Ok(None),
+        }
+    }
+
     /// One attempt of `job`.
     pub(crate) async fn run(&self, mut job: Job) -> Step<Job> {
         let started = std::time::Instant::now();

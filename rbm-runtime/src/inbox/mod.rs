@@ -8,13 +8,20 @@
 //! failure retrying cannot fix, it becomes a dead letter and the user's next
 //! entries go on. Entries left by a crash or a shutdown are read back at the
 //! next start ([`Inbox::recover`]) and handled in order.
+//!
+//! Up to `InboxLimits::resident` waiting entries are kept in memory, ready
+//! to run; beyond, a lane keeps only an entry's id and reads the entry from
+//! the store when its turn comes ([`Queued`]), so a backlog of any length
+//! costs disk, not memory.
 
 mod backoff;
 mod job;
 mod lanes;
+mod queued;
 mod settled;
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -23,9 +30,9 @@ pub(crate) use backoff::Backoff;
 pub(crate) use job::current_entry;
 pub(crate) use job::{Job, now_ms};
 use lanes::{Lanes, Step};
+use queued::Queued;
 pub(crate) use settled::Settled;
 
-use crate::escape::Escaped;
 use crate::server::handling::Handling;
 use crate::store::{Entry, EntryId, Store, StoreError};
 
@@ -40,7 +47,12 @@ pub(crate) struct InboxLimits {
     pub(crate) max_age: Duration,
     /// Pauses between attempts.
     pub(crate) backoff: Backoff,
+    /// Waiting entries kept in memory, ready to run.
+    pub(crate) resident: usize,
 }
+
+/// Entries read from the store at once, at start-up and on a rescan.
+const PAGE: usize = 1000;
 
 /// How often a server looks for entries another process put in its inbox
 /// (`rbm inbox retry` while the server runs).
@@ -52,11 +64,15 @@ const FOREIGN_AFTER_MS: i64 = 1_000;
 
 /// The running inbox of one server.
 pub(crate) struct Inbox {
-    lanes: Arc<Lanes<Job>>,
+    lanes: Arc<Lanes<Queued>>,
     store: Arc<dyn Store>,
+    runner: Arc<job::Runner>,
     settled: Arc<Settled>,
     /// Entries queued or running here: a rescan skips them.
     known: Arc<Mutex<HashSet<EntryId>>>,
+    /// Jobs queued in memory now (not counting those queued by id).
+    resident: Arc<AtomicUsize>,
+    limits: InboxLimits,
 }
 
 impl Inbox {
@@ -64,48 +80,88 @@ impl Inbox {
     pub(crate) fn new(store: Arc<dyn Store>, handling: Arc<Handling>, limits: InboxLimits) -> Self {
         let settled = Arc::new(Settled::default());
         let known: Arc<Mutex<HashSet<EntryId>>> = Arc::default();
-        let forget = Arc::clone(&known);
+        let resident: Arc<AtomicUsize> = Arc::default();
         let runner = Arc::new(job::Runner {
             store: Arc::clone(&store),
             handling,
             limits,
             settled: Arc::clone(&settled),
         });
+        let (forget, in_memory, run) = (
+            Arc::clone(&known),
+            Arc::clone(&resident),
+            Arc::clone(&runner),
+        );
         let lanes = Lanes::new(
             limits.workers,
-            Arc::new(move |job: Job| {
-                let (runner, forget) = (Arc::clone(&runner), Arc::clone(&forget));
+            Arc::new(move |queued: Queued| {
+                let (runner, forget) = (Arc::clone(&run), Arc::clone(&forget));
+                let in_memory = Arc::clone(&in_memory);
                 Box::pin(async move {
-                    let id = job.id;
-                    let step = runner.run(job).await;
-                    if matches!(step, Step::Settled) {
-                        lock(&forget).remove(&id);
+                    let id = queued.id();
+                    let job = match queued {
+                        Queued::Resident(job) => {
+                            in_memory.fetch_sub(1, Ordering::Relaxed);
+                            *job
+                        }
+                        Queued::Stored(id) => match runner.load(id).await {
+                            Ok(Some(job)) => job,
+                            Ok(None) => {
+                                lock(&forget).remove(&id);
+                                return Step::Settled;
+                            }
+                            // The store cannot be read now: the lane waits.
+                            Err(error) => {
+                                tracing::warn!(entry = %id, %error, "inbox: could not read the entry; trying again");
+                                let later = tokio::time::Instant::now() + Duration::from_secs(1);
+                                return Step::RetryAt(Queued::Stored(id), later);
+                            }
+                        },
+                    };
+                    match runner.run(job).await {
+                        Step::Settled => {
+                            lock(&forget).remove(&id);
+                            Step::Settled
+                        }
+                        Step::RetryAt(job, at) => {
+                            in_memory.fetch_add(1, Ordering::Relaxed);
+                            Step::RetryAt(Queued::Resident(Box::new(job)), at)
+                        }
                     }
-                    step
                 })
             }),
         );
         Self {
             lanes,
             store,
+            runner,
             settled,
             known,
+            resident,
+            limits,
         }
     }
 
-    /// Queues a stored entry in its user's lane.
+    /// Queues a stored entry in its user's lane: in memory, or by its id
+    /// when enough entries are in memory already.
     pub(crate) fn push(&self, job: Job) {
         if !lock(&self.known).insert(job.id) {
             return;
         }
         let (lane, order) = (job.lane, job.id.0);
-        self.lanes.push(lane, order, job);
+        let queued = if self.resident.load(Ordering::Relaxed) < self.limits.resident {
+            self.resident.fetch_add(1, Ordering::Relaxed);
+            Queued::Resident(Box::new(job))
+        } else {
+            Queued::Stored(job.id)
+        };
+        self.lanes.push(lane, order, queued);
     }
 
     /// Every [`RESCAN_EVERY`], queues the entries another process put in
     /// the store (dead letters moved back by `rbm inbox retry`). Runs until
     /// the inbox stops.
-    pub(crate) async fn rescan(self: Arc<Self>, handling: Arc<Handling>) {
+    pub(crate) async fn rescan(self: Arc<Self>) {
         loop {
             tokio::select! {
                 () = tokio::time::sleep(RESCAN_EVERY) => {}
@@ -121,27 +177,34 @@ impl Inbox {
                     continue;
                 }
             }
-            let entries = match self.store.pending().await {
-                Ok(entries) => entries,
-                Err(error) => {
-                    tracing::warn!(%error, "inbox: could not look for entries added by another process");
-                    continue;
-                }
-            };
-            let now = now_ms();
-            let foreign: Vec<Entry> = {
-                let known = lock(&self.known);
-                entries
-                    .into_iter()
-                    .filter(|e| !known.contains(&e.id) && now - e.queued_at_ms >= FOREIGN_AFTER_MS)
-                    .collect()
-            };
-            if !foreign.is_empty() {
+            let mut after = None;
+            let mut queued = 0;
+            loop {
+                let page = match self.store.pending_after(after, PAGE).await {
+                    Ok(page) => page,
+                    Err(error) => {
+                        tracing::warn!(%error, "inbox: could not look for entries added by another process");
+                        break;
+                    }
+                };
+                let Some(last) = page.last() else { break };
+                after = Some(last.id);
+                let now = now_ms();
+                let foreign: Vec<Entry> = {
+                    let known = lock(&self.known);
+                    page.into_iter()
+                        .filter(|e| {
+                            !known.contains(&e.id) && now - e.queued_at_ms >= FOREIGN_AFTER_MS
+                        })
+                        .collect()
+                };
+                queued += self.queue_stored(foreign).await;
+            }
+            if queued > 0 {
                 tracing::info!(
-                    entries = foreign.len(),
-                    "inbox: queuing entries added by another process"
+                    entries = queued,
+                    "inbox: queued entries added by another process"
                 );
-                self.queue_stored(&handling, foreign).await;
             }
         }
     }
@@ -149,9 +212,15 @@ impl Inbox {
     /// Reads back every entry a previous run left and queues it, in order.
     /// An entry that can no longer be handled here (its payload does not
     /// parse, its webhook or agent is gone) becomes a dead letter.
-    pub(crate) async fn recover(&self, handling: &Handling) -> Result<usize, StoreError> {
-        let entries = self.store.pending().await?;
-        let queued = self.queue_stored(handling, entries).await;
+    pub(crate) async fn recover(&self) -> Result<usize, StoreError> {
+        let mut after = None;
+        let mut queued = 0;
+        loop {
+            let page = self.store.pending_after(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            queued += self.queue_stored(page).await;
+        }
         if queued > 0 {
             tracing::info!(
                 entries = queued,
@@ -163,20 +232,12 @@ impl Inbox {
 
     /// Queues entries read from the store; those that can no longer be
     /// handled here become dead letters. Returns how many were queued.
-    async fn queue_stored(&self, handling: &Handling, entries: Vec<Entry>) -> usize {
+    async fn queue_stored(&self, entries: Vec<Entry>) -> usize {
         let mut queued = 0;
         for entry in entries {
-            match handling.job_of_entry(entry) {
-                Ok(job) => {
-                    self.push(job);
-                    queued += 1;
-                }
-                Err((id, reason)) => {
-                    tracing::error!(entry = %id, reason = %Escaped(&reason), "stored delivery moved to the dead letters");
-                    if let Err(error) = self.store.dead_letter(id, &reason).await {
-                        tracing::error!(entry = %id, %error, "inbox: could not dead-letter the entry");
-                    }
-                }
+            if let Some(job) = self.runner.prepare(entry).await {
+                self.push(job);
+                queued += 1;
             }
         }
         queued

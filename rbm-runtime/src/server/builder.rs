@@ -215,6 +215,14 @@ impl ServerBuilder {
         self
     }
 
+    /// The most waiting deliveries the inbox keeps in memory (default
+    /// 4096); beyond, it keeps only their ids and reads each one from the
+    /// store when its turn comes.
+    pub fn resident_entries(mut self, entries: usize) -> Self {
+        self.config.resident_entries = entries;
+        self
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         let invalid = |name, value: &str, reason: &str| ConfigError::Invalid {
             name,
@@ -347,6 +355,7 @@ impl ServerBuilder {
                     max_attempts: config.max_attempts,
                     max_age: config.max_age,
                     backoff: Backoff::default(),
+                    resident: config.resident_entries,
                 };
                 let inbox = Arc::new(Inbox::new(
                     Arc::clone(&store),

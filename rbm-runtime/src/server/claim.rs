@@ -194,8 +194,11 @@ mod tests {
         fn append(&self, entry: NewEntry) -> StoreFuture<'_, Appended> {
             self.0.append(entry)
         }
-        fn pending(&self) -> StoreFuture<'_, Vec<Entry>> {
-            self.0.pending()
+        fn pending_after(&self, after: Option<EntryId>, n: usize) -> StoreFuture<'_, Vec<Entry>> {
+            self.0.pending_after(after, n)
+        }
+        fn entry(&self, id: EntryId) -> StoreFuture<'_, Option<Entry>> {
+            self.0.entry(id)
         }
         fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {
             self.0.complete(id)

@@ -79,6 +79,10 @@ pub struct ServerConfig {
     /// Longest a handler may take, its replies included; past it the attempt
     /// fails and is retried (`RBM_HANDLER_TIMEOUT_SECS`, default 30 s).
     pub handler_timeout: Duration,
+    /// Most waiting deliveries the inbox keeps in memory (default 4096);
+    /// beyond, it keeps only their ids and reads each from the store when
+    /// its turn comes, so that a long backlog costs disk, not memory.
+    pub resident_entries: usize,
 }
 
 impl Default for ServerConfig {
@@ -100,6 +104,7 @@ impl Default for ServerConfig {
             max_attempts: 12,
             max_age: Duration::from_secs(24 * 3600),
             handler_timeout: Duration::from_secs(30),
+            resident_entries: 4096,
         }
     }
 }

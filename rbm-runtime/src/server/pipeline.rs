@@ -116,7 +116,7 @@ impl Pipeline {
     /// Queues what a previous run left in the inbox (inbox mode).
     pub(crate) async fn recover(&self) -> Result<usize, StoreError> {
         match &self.mode {
-            Mode::Inbox { inbox, .. } => inbox.recover(&self.handling).await,
+            Mode::Inbox { inbox, .. } => inbox.recover().await,
             Mode::Inline { .. } => Ok(0),
         }
     }
@@ -125,7 +125,7 @@ impl Pipeline {
     /// (`rbm inbox retry` while this server runs).
     pub(crate) fn watch_foreign_entries(&self) {
         if let Mode::Inbox { inbox, .. } = &self.mode {
-            tokio::spawn(Arc::clone(inbox).rescan(Arc::clone(&self.handling)));
+            tokio::spawn(Arc::clone(inbox).rescan());
         }
     }
 

@@ -247,9 +247,23 @@ impl Store for MemoryStore {
         Box::pin(std::future::ready(Ok(self.append_now(entry))))
     }
 
-    fn pending(&self) -> StoreFuture<'_, Vec<Entry>> {
-        let pending = self.lock().waiting.values().cloned().collect();
+    fn pending_after(&self, after: Option<EntryId>, limit: usize) -> StoreFuture<'_, Vec<Entry>> {
+        let state = self.lock();
+        let pending = match after {
+            Some(after) => state
+                .waiting
+                .range((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+                .map(|(_, entry)| entry.clone())
+                .take(limit)
+                .collect(),
+            None => state.waiting.values().take(limit).cloned().collect(),
+        };
         Box::pin(std::future::ready(Ok(pending)))
+    }
+
+    fn entry(&self, id: EntryId) -> StoreFuture<'_, Option<Entry>> {
+        let entry = self.lock().waiting.get(&id).cloned();
+        Box::pin(std::future::ready(Ok(entry)))
     }
 
     fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {

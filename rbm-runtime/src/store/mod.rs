@@ -39,9 +39,20 @@ pub trait Store: Send + Sync + 'static {
     /// delivery be acknowledged. Concurrent appends share one commit.
     fn append(&self, entry: NewEntry) -> StoreFuture<'_, Appended>;
 
-    /// Every entry waiting (not dead), in id order: what is left to handle
-    /// at start-up.
-    fn pending(&self) -> StoreFuture<'_, Vec<Entry>>;
+    /// At most `limit` waiting (not dead) entries with an id above `after`
+    /// (all if `None`), in id order: what is left to handle at start-up,
+    /// read a page at a time.
+    fn pending_after(&self, after: Option<EntryId>, limit: usize) -> StoreFuture<'_, Vec<Entry>>;
+
+    /// Every waiting entry, in id order.
+    fn pending(&self) -> StoreFuture<'_, Vec<Entry>> {
+        self.pending_after(None, usize::MAX)
+    }
+
+    /// The waiting entry `id`, if it is still waiting: the inbox keeps only
+    /// the ids of a long backlog in memory and reads each entry when its
+    /// turn comes.
+    fn entry(&self, id: EntryId) -> StoreFuture<'_, Option<Entry>>;
 
     /// Removes a handled entry and turns its keys into done marks, in one
     /// transaction. [`StoreError::UnknownEntry`] if it is not waiting.

@@ -162,8 +162,12 @@ impl Store for SqliteStore {
         Box::pin(self.writer.send(|reply| Request::Append(entry, reply)))
     }
 
-    fn pending(&self) -> StoreFuture<'_, Vec<Entry>> {
-        Box::pin(self.read(queries::pending))
+    fn pending_after(&self, after: Option<EntryId>, limit: usize) -> StoreFuture<'_, Vec<Entry>> {
+        Box::pin(self.read(move |conn| queries::pending_after(conn, after, limit)))
+    }
+
+    fn entry(&self, id: EntryId) -> StoreFuture<'_, Option<Entry>> {
+        Box::pin(self.read(move |conn| queries::waiting_entry(conn, id)))
     }
 
     fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {

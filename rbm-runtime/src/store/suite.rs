@@ -377,6 +377,41 @@ pub(crate) async fn done_marks_are_pruned_on_their_own_in_batches(open: Open) {
     assert!(marks >= 10, "pruned below capacity: {marks}");
 }
 
+pub(crate) async fn pending_reads_a_page_at_a_time_and_one_entry_by_id(open: Open) {
+    let t = Subject::with_defaults(open).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(t.stored(entry("a", &[&format!("p{n}")])).await);
+    }
+    t.store().complete(ids[1]).await.expect("complete");
+    t.store().dead_letter(ids[2], "boom").await.expect("dead");
+    let page = |after, limit| t.store().pending_after(after, limit);
+    let first: Vec<_> = page(None, 2)
+        .await
+        .expect("page")
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(first, [ids[0], ids[3]], "neither done nor dead entries");
+    let rest: Vec<_> = page(Some(ids[3]), 2)
+        .await
+        .expect("page")
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(rest, [ids[4]]);
+    assert!(page(Some(ids[4]), 2).await.expect("page").is_empty());
+
+    let one = t.store().entry(ids[3]).await.expect("entry");
+    assert_eq!(
+        one.map(|e| e.pubsub_message_id),
+        Some(Some("p3".to_owned()))
+    );
+    for gone in [ids[1], ids[2], EntryId(999)] {
+        assert_eq!(t.store().entry(gone).await.expect("entry"), None, "{gone}");
+    }
+}
+
 /// Runs every case of the suite against the backend that `$open` opens.
 macro_rules! store_suite {
     ($open:path) => {
@@ -384,6 +419,7 @@ macro_rules! store_suite {
             @cases $open,
             a_shared_key_makes_a_duplicate,
             pending_is_in_arrival_order_with_every_field,
+            pending_reads_a_page_at_a_time_and_one_entry_by_id,
             a_completed_entry_is_gone_and_stays_a_duplicate,
             a_failure_is_recorded,
             dead_letters_are_kept_retried_and_dropped,

@@ -303,12 +303,27 @@ pub(super) fn load_marks(conn: &Connection) -> rusqlite::Result<Marks> {
     Ok(marks)
 }
 
-pub(super) fn pending(conn: &Connection) -> rusqlite::Result<Vec<Entry>> {
+pub(super) fn pending_after(
+    conn: &Connection,
+    after: Option<EntryId>,
+    limit: usize,
+) -> rusqlite::Result<Vec<Entry>> {
+    let after = after.map_or(i64::MIN, |id| id.0);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     conn.prepare_cached(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM entries WHERE state = 'waiting' ORDER BY id"
+        "SELECT {ENTRY_COLUMNS} FROM entries
+         WHERE id > ?1 AND state = 'waiting' ORDER BY id LIMIT ?2"
     ))?
-    .query_map([], entry_from_row)?
+    .query_map(params![after, limit], entry_from_row)?
     .collect()
+}
+
+pub(super) fn waiting_entry(conn: &Connection, id: EntryId) -> rusqlite::Result<Option<Entry>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM entries WHERE id = ?1 AND state = 'waiting'"
+    ))?
+    .query_row([id.0], entry_from_row)
+    .optional()
 }
 
 pub(super) fn dead_letters(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<DeadLetter>> {

@@ -1,0 +1,23 @@
+//! An entry waiting in a lane: ready in memory, or only its id.
+
+use super::Job;
+use crate::store::EntryId;
+
+/// An entry waiting in its lane.
+pub(crate) enum Queued {
+    /// Parsed and ready to run.
+    Resident(Box<Job>),
+    /// Kept by id while enough entries are in memory: read from the store
+    /// when its turn comes.
+    Stored(EntryId),
+}
+
+impl Queued {
+    /// Its place in the inbox.
+    pub(crate) fn id(&self) -> EntryId {
+        match self {
+            Self::Resident(job) => job.id,
+            Self::Stored(id) => *id,
+        }
+    }
+}
