@@ -397,4 +397,37 @@ async fn a_version_1_store_is_upgraded_and_keeps_its_entries_and_marks() {
         )
         .expect("tables");
     assert_eq!(tables, 0, "the marks table is gone");
+    let states: i64 = file
+        .query_row("SELECT count(*) FROM states", [], |row| row.get(0))
+        .expect("the states table of version 2");
+    assert_eq!(states, 0);
+}
+
+#[tokio::test]
+async fn state_survives_a_reopen_and_is_plain_json_in_the_file() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("rbm.sqlite3");
+    let key = store::StateKey::new("agent-1", "+15551234567");
+    {
+        let store = open(&path).await;
+        let id = stored(&store, entry("a", "1")).await;
+        let change = store::StateChange {
+            key: key.clone(),
+            data: Some(br#"{"count":3}"#.to_vec()),
+        };
+        store.complete_with(id, Some(change)).await.expect("complete");
+    }
+    let store = open(&path).await;
+    let state = store.state(&key).await.expect("state").expect("kept");
+    assert_eq!(state.data, br#"{"count":3}"#);
+    drop(store);
+    let file = rusqlite::Connection::open(&path).expect("open");
+    let json: String = file
+        .query_row(
+            "SELECT CAST(data AS TEXT) FROM states WHERE agent = 'agent-1'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("a row");
+    assert_eq!(json, r#"{"count":3}"#);
 }

@@ -153,7 +153,7 @@ mod tests {
     use super::*;
     use crate::store::{
         Appended, DeadLetter, Entry, EntryId, InboxStatus, MemoryStore, NewEntry, Selection,
-        StoreConfig, StoreFuture,
+        StateChange, StateKey, StoreConfig, StoreFuture, StoredState,
     };
 
     fn keys() -> Vec<DedupeKey> {
@@ -200,8 +200,11 @@ mod tests {
         fn entry(&self, id: EntryId) -> StoreFuture<'_, Option<Entry>> {
             self.0.entry(id)
         }
-        fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {
-            self.0.complete(id)
+        fn complete_with(&self, id: EntryId, change: Option<StateChange>) -> StoreFuture<'_, ()> {
+            self.0.complete_with(id, change)
+        }
+        fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>> {
+            self.0.state(key)
         }
         fn record_failure(&self, id: EntryId, n: u32, at: i64, e: &str) -> StoreFuture<'_, ()> {
             self.0.record_failure(id, n, at, e)
@@ -227,10 +230,15 @@ mod tests {
         fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim> {
             self.0.claim(keys)
         }
-        fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()> {
+        fn finish_with<'a>(
+            &'a self,
+            keys: &'a [DedupeKey],
+            handled: bool,
+            change: Option<StateChange>,
+        ) -> StoreFuture<'a, ()> {
             Box::pin(async move {
                 tokio::task::yield_now().await;
-                self.0.finish(keys, handled).await
+                self.0.finish_with(keys, handled, change).await
             })
         }
     }

@@ -53,6 +53,9 @@ pub struct StoreConfig {
     pub mark_capacity: usize,
     /// The time, for done marks' age and failed or retried entries.
     pub clock: Clock,
+    /// Conversation state untouched for this long reads as absent (its
+    /// type's `Default`) and is pruned. Default: kept until changed.
+    pub state_ttl: Option<Duration>,
 }
 
 impl Default for StoreConfig {
@@ -61,6 +64,7 @@ impl Default for StoreConfig {
             mark_ttl: Duration::from_secs(7 * 24 * 60 * 60),
             mark_capacity: 100_000,
             clock: Clock::system(),
+            state_ttl: None,
         }
     }
 }
@@ -82,6 +86,19 @@ impl StoreConfig {
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The default config with `state_ttl` instead.
+    pub fn with_state_ttl(mut self, state_ttl: Option<Duration>) -> Self {
+        self.state_ttl = state_ttl;
+        self
+    }
+
+    /// The oldest `updated_at_ms` of a state still alive at `now_ms`.
+    pub(crate) fn state_cutoff_ms(&self, now_ms: i64) -> i64 {
+        self.state_ttl.map_or(i64::MIN, |ttl| {
+            now_ms.saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+        })
     }
 
     /// `mark_ttl` in milliseconds, saturated.

@@ -1,11 +1,11 @@
 //! The in-memory store: the same semantics as the file store, lost on exit.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{
     Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection,
-    Store, StoreConfig, StoreError, StoreFuture,
+    StateChange, StateKey, Store, StoreConfig, StoreError, StoreFuture, StoredState,
 };
 use crate::dedupe::PrehashedKeys;
 
@@ -33,6 +33,8 @@ struct State {
     done: VecDeque<DoneMark>,
     /// Keys claimed by inline deliveries being handled now.
     in_flight: HashSet<DedupeKey, PrehashedKeys>,
+    /// Conversation state per agent and user.
+    states: HashMap<StateKey, StoredState>,
     completions_since_prune: u64,
 }
 
@@ -74,14 +76,36 @@ impl MemoryStore {
         Appended::Stored(id)
     }
 
-    fn complete_now(&self, id: EntryId) -> Result<(), StoreError> {
+    fn complete_now(&self, id: EntryId, change: Option<StateChange>) -> Result<(), StoreError> {
         let mut state = self.lock();
         let entry = state
             .waiting
             .remove(&id)
             .ok_or(StoreError::UnknownEntry(id))?;
         self.mark_done(&mut state, entry.keys);
+        self.apply(&mut state, change);
         Ok(())
+    }
+
+    fn apply(&self, state: &mut State, change: Option<StateChange>) {
+        let Some(StateChange { key, data }) = change else {
+            return;
+        };
+        match data {
+            Some(data) => {
+                let updated_at_ms = self.config.clock.now_ms();
+                state.states.insert(
+                    key,
+                    StoredState {
+                        data,
+                        updated_at_ms,
+                    },
+                );
+            }
+            None => {
+                state.states.remove(&key);
+            }
+        }
     }
 
     fn record_failure_now(
@@ -186,7 +210,7 @@ impl MemoryStore {
         Claim::Fresh
     }
 
-    fn finish_now(&self, keys: &[DedupeKey], handled: bool) {
+    fn finish_now(&self, keys: &[DedupeKey], handled: bool, change: Option<StateChange>) {
         let mut state = self.lock();
         for key in keys {
             state.in_flight.remove(key);
@@ -199,6 +223,7 @@ impl MemoryStore {
                 .filter(|key| state.marked.insert(*key))
                 .collect();
             self.mark_done(&mut state, fresh);
+            self.apply(&mut state, change);
         }
     }
 
@@ -238,6 +263,10 @@ impl MemoryStore {
             }
             pruned += 1;
         }
+        let alive_since = self.config.state_cutoff_ms(self.config.clock.now_ms());
+        state
+            .states
+            .retain(|_, kept| kept.updated_at_ms >= alive_since);
         pruned as u64
     }
 }
@@ -266,8 +295,19 @@ impl Store for MemoryStore {
         Box::pin(std::future::ready(Ok(entry)))
     }
 
-    fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {
-        Box::pin(std::future::ready(self.complete_now(id)))
+    fn complete_with(&self, id: EntryId, change: Option<StateChange>) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(self.complete_now(id, change)))
+    }
+
+    fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>> {
+        let alive_since = self.config.state_cutoff_ms(self.config.clock.now_ms());
+        let found = self
+            .lock()
+            .states
+            .get(key)
+            .filter(|kept| kept.updated_at_ms >= alive_since)
+            .cloned();
+        Box::pin(std::future::ready(Ok(found)))
     }
 
     fn record_failure(
@@ -306,8 +346,13 @@ impl Store for MemoryStore {
         Box::pin(std::future::ready(Ok(self.claim_now(keys))))
     }
 
-    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()> {
-        self.finish_now(keys, handled);
+    fn finish_with<'a>(
+        &'a self,
+        keys: &'a [DedupeKey],
+        handled: bool,
+        change: Option<StateChange>,
+    ) -> StoreFuture<'a, ()> {
+        self.finish_now(keys, handled, change);
         Box::pin(std::future::ready(Ok(())))
     }
 

@@ -11,6 +11,7 @@ mod entry;
 mod error;
 mod memory;
 mod sqlite;
+mod state;
 
 #[cfg(test)]
 mod suite;
@@ -25,6 +26,7 @@ pub use entry::{Appended, DeadLetter, Entry, EntryId, InboxStatus, NewEntry, Sel
 pub use error::{StoreError, StoreErrorSource};
 pub use memory::MemoryStore;
 pub use sqlite::{SqliteStore, WriterStats};
+pub use state::{StateChange, StateKey, StoredState};
 
 /// A boxed future, as returned by [`Store`] methods.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -54,9 +56,19 @@ pub trait Store: Send + Sync + 'static {
     /// turn comes.
     fn entry(&self, id: EntryId) -> StoreFuture<'_, Option<Entry>>;
 
-    /// Removes a handled entry and turns its keys into done marks, in one
-    /// transaction. [`StoreError::UnknownEntry`] if it is not waiting.
-    fn complete(&self, id: EntryId) -> StoreFuture<'_, ()>;
+    /// Removes a handled entry and turns its keys into done marks, and
+    /// applies its handler's state `change`, all in one transaction.
+    /// [`StoreError::UnknownEntry`] (and no change) if it is not waiting.
+    fn complete_with(&self, id: EntryId, change: Option<StateChange>) -> StoreFuture<'_, ()>;
+
+    /// [`complete_with`](Self::complete_with) without a state change.
+    fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {
+        self.complete_with(id, None)
+    }
+
+    /// The state of `key`, unless there is none or it was last written
+    /// longer ago than the configured state TTL.
+    fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>>;
 
     /// Records a failed attempt: the entry's attempts become `attempts`, its
     /// next attempt is due at `next_attempt_at_ms` and `error` is its last
@@ -98,12 +110,24 @@ pub trait Store: Send + Sync + 'static {
     fn claim<'a>(&'a self, keys: &'a [DedupeKey]) -> StoreFuture<'a, Claim>;
 
     /// Inline mode: ends a claim. `handled` turns the keys into a done mark
+    /// and applies the handler's state `change` in the same transaction
     /// (durably, before this returns); otherwise they are released so that a
-    /// redelivery is handled.
-    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()>;
+    /// redelivery is handled, and `change` is ignored.
+    fn finish_with<'a>(
+        &'a self,
+        keys: &'a [DedupeKey],
+        handled: bool,
+        change: Option<StateChange>,
+    ) -> StoreFuture<'a, ()>;
+
+    /// [`finish_with`](Self::finish_with) without a state change.
+    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()> {
+        self.finish_with(keys, handled, None)
+    }
 
     /// Prunes done marks past the configured age, then the oldest beyond the
-    /// configured capacity, and returns how many were pruned. Backends also
+    /// configured capacity (and states past the state TTL), and returns how
+    /// many done marks were pruned. Backends also
     /// prune on their own, in bounded batches; this runs it now (tests, a
     /// maintenance command).
     fn prune_marks(&self) -> StoreFuture<'_, u64>;

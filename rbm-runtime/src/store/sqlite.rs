@@ -21,7 +21,7 @@ use rusqlite::Connection;
 
 use super::{
     Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection,
-    Store, StoreConfig, StoreError, StoreFuture,
+    StateChange, StateKey, Store, StoreConfig, StoreError, StoreFuture, StoredState,
 };
 use crate::dedupe::PrehashedKeys;
 use marks::SharedMarks;
@@ -36,6 +36,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     reader: Arc<Mutex<Connection>>,
+    config: StoreConfig,
     marks: Arc<SharedMarks>,
     in_flight: Mutex<HashSet<DedupeKey, PrehashedKeys>>,
 }
@@ -73,11 +74,12 @@ impl SqliteStore {
             source: Arc::new(source),
         })?;
         let marks = Arc::new(SharedMarks::new(marks));
-        let writer = Writer::start(conn, path.clone(), config, Arc::clone(&marks))?;
+        let writer = Writer::start(conn, path.clone(), config.clone(), Arc::clone(&marks))?;
         Ok(Self {
             path,
             writer,
             reader: Arc::new(Mutex::new(reader)),
+            config,
             marks,
             in_flight: Mutex::new(HashSet::default()),
         })
@@ -141,11 +143,16 @@ impl SqliteStore {
         Claim::Fresh
     }
 
-    async fn finish_keys(&self, keys: &[DedupeKey], handled: bool) -> Result<(), StoreError> {
+    async fn finish_keys(
+        &self,
+        keys: &[DedupeKey],
+        handled: bool,
+        change: Option<StateChange>,
+    ) -> Result<(), StoreError> {
         let marked = if handled {
             let owned = keys.to_vec();
             self.writer
-                .send(|reply| Request::Finish(owned, reply))
+                .send(|reply| Request::Finish(owned, change, reply))
                 .await
         } else {
             Ok(())
@@ -170,8 +177,17 @@ impl Store for SqliteStore {
         Box::pin(self.read(move |conn| queries::waiting_entry(conn, id)))
     }
 
-    fn complete(&self, id: EntryId) -> StoreFuture<'_, ()> {
-        Box::pin(self.writer.send(move |reply| Request::Complete(id, reply)))
+    fn complete_with(&self, id: EntryId, change: Option<StateChange>) -> StoreFuture<'_, ()> {
+        Box::pin(
+            self.writer
+                .send(move |reply| Request::Complete(id, change, reply)),
+        )
+    }
+
+    fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>> {
+        let key = key.clone();
+        let alive_since = self.config.state_cutoff_ms(self.config.clock.now_ms());
+        Box::pin(self.read(move |conn| queries::state(conn, &key, alive_since)))
     }
 
     fn record_failure(
@@ -226,8 +242,13 @@ impl Store for SqliteStore {
         Box::pin(std::future::ready(Ok(claimed)))
     }
 
-    fn finish<'a>(&'a self, keys: &'a [DedupeKey], handled: bool) -> StoreFuture<'a, ()> {
-        Box::pin(self.finish_keys(keys, handled))
+    fn finish_with<'a>(
+        &'a self,
+        keys: &'a [DedupeKey],
+        handled: bool,
+        change: Option<StateChange>,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.finish_keys(keys, handled, change))
     }
 
     fn prune_marks(&self) -> StoreFuture<'_, u64> {

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use super::{
-    Appended, Claim, Clock, DedupeKey, EntryId, NewEntry, Selection, Store, StoreConfig, StoreError,
+    Appended, Claim, Clock, DedupeKey, EntryId, NewEntry, Selection, StateChange, StateKey, Store,
+    StoreConfig, StoreError,
 };
 
 /// A store under test, and whatever must outlive it (a temporary directory).
@@ -39,12 +40,17 @@ pub(crate) struct Subject {
 
 impl Subject {
     pub(crate) async fn open(open: Open, ttl: Duration, capacity: usize) -> Self {
-        let now = Arc::new(AtomicI64::new(1_000_000));
-        let read = Arc::clone(&now);
         let config = StoreConfig::default()
             .with_mark_ttl(ttl)
-            .with_mark_capacity(capacity)
-            .with_clock(Clock::new(move || read.load(Ordering::SeqCst)));
+            .with_mark_capacity(capacity);
+        Self::open_with(open, config).await
+    }
+
+    /// `config`, on a clock the case moves by hand.
+    async fn open_with(open: Open, config: StoreConfig) -> Self {
+        let now = Arc::new(AtomicI64::new(1_000_000));
+        let read = Arc::clone(&now);
+        let config = config.with_clock(Clock::new(move || read.load(Ordering::SeqCst)));
         Self {
             opened: open(config).await,
             now,
@@ -412,6 +418,115 @@ pub(crate) async fn pending_reads_a_page_at_a_time_and_one_entry_by_id(open: Ope
     }
 }
 
+fn set(key: &StateKey, data: &str) -> Option<StateChange> {
+    Some(StateChange {
+        key: key.clone(),
+        data: Some(data.as_bytes().to_vec()),
+    })
+}
+
+async fn state_of(t: &Subject, key: &StateKey) -> Option<String> {
+    let stored = t.store().state(key).await.expect("state");
+    stored.map(|s| String::from_utf8(s.data).expect("UTF-8"))
+}
+
+pub(crate) async fn state_changes_with_the_done_mark_and_only_then(open: Open) {
+    let t = Subject::with_defaults(open).await;
+    let alice = StateKey::new("agent", "+15550000001");
+    let bob = StateKey::new("agent", "+15550000002");
+    assert_eq!(state_of(&t, &alice).await, None);
+
+    let first = t.stored(entry("a", &["p1"])).await;
+    t.store()
+        .complete_with(first, set(&alice, "1"))
+        .await
+        .expect("complete");
+    assert_eq!(state_of(&t, &alice).await.as_deref(), Some("1"));
+    assert_eq!(state_of(&t, &bob).await, None, "another user's state");
+    let other_agent = StateKey::new("other", "+15550000001");
+    assert_eq!(
+        state_of(&t, &other_agent).await,
+        None,
+        "another agent's state"
+    );
+
+    // An entry that is not waiting completes nothing, and changes nothing.
+    unknown(
+        t.store().complete_with(first, set(&alice, "2")).await,
+        first,
+    );
+    assert_eq!(state_of(&t, &alice).await.as_deref(), Some("1"));
+
+    let second = t.stored(entry("a", &["p2"])).await;
+    t.store()
+        .complete_with(second, set(&alice, "2"))
+        .await
+        .expect("complete");
+    assert_eq!(
+        state_of(&t, &alice).await.as_deref(),
+        Some("2"),
+        "overwritten"
+    );
+
+    let third = t.stored(entry("a", &["p3"])).await;
+    let reset = Some(StateChange {
+        key: alice.clone(),
+        data: None,
+    });
+    t.store()
+        .complete_with(third, reset)
+        .await
+        .expect("complete");
+    assert_eq!(state_of(&t, &alice).await, None, "reset");
+}
+
+pub(crate) async fn an_inline_finish_writes_state_only_when_handled(open: Open) {
+    let t = Subject::with_defaults(open).await;
+    let alice = StateKey::new("agent", "+15550000001");
+    let (failed, handled) = ([key("i1")], [key("i2")]);
+    assert_eq!(t.store().claim(&failed).await.expect("claim"), Claim::Fresh);
+    t.store()
+        .finish_with(&failed, false, set(&alice, "no"))
+        .await
+        .expect("finish");
+    assert_eq!(state_of(&t, &alice).await, None, "not handled: no change");
+    assert_eq!(
+        t.store().claim(&handled).await.expect("claim"),
+        Claim::Fresh
+    );
+    t.store()
+        .finish_with(&handled, true, set(&alice, "yes"))
+        .await
+        .expect("finish");
+    assert_eq!(state_of(&t, &alice).await.as_deref(), Some("yes"));
+}
+
+pub(crate) async fn state_untouched_past_its_ttl_reads_as_absent(open: Open) {
+    let config = StoreConfig::default().with_state_ttl(Some(Duration::from_secs(60)));
+    let t = Subject::open_with(open, config).await;
+    let (alice, bob) = (StateKey::new("a", "+1"), StateKey::new("a", "+2"));
+    let first = t.stored(entry("a", &["p1"])).await;
+    t.store()
+        .complete_with(first, set(&alice, "old"))
+        .await
+        .expect("complete");
+    t.advance(40_000);
+    let second = t.stored(entry("b", &["p2"])).await;
+    t.store()
+        .complete_with(second, set(&bob, "newer"))
+        .await
+        .expect("complete");
+    t.advance(30_000);
+    assert_eq!(state_of(&t, &alice).await, None, "70 s untouched");
+    assert_eq!(state_of(&t, &bob).await.as_deref(), Some("newer"), "30 s");
+    t.store().prune_marks().await.expect("prune");
+    assert_eq!(
+        state_of(&t, &bob).await.as_deref(),
+        Some("newer"),
+        "kept by a prune"
+    );
+}
+
 /// Runs every case of the suite against the backend that `$open` opens.
 macro_rules! store_suite {
     ($open:path) => {
@@ -429,7 +544,10 @@ macro_rules! store_suite {
             done_marks_are_pruned_by_count_oldest_first,
             marks_of_waiting_and_dead_entries_are_never_pruned,
             pruning_an_inline_mark_keeps_an_entrys_shared_key,
-            done_marks_are_pruned_on_their_own_in_batches
+            done_marks_are_pruned_on_their_own_in_batches,
+            state_changes_with_the_done_mark_and_only_then,
+            an_inline_finish_writes_state_only_when_handled,
+            state_untouched_past_its_ttl_reads_as_absent
         );
     };
     (@cases $open:path, $($case:ident),* $(,)?) => {

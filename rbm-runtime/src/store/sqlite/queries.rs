@@ -7,7 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::marks::Marks;
 
 use crate::store::{
-    DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection, StoreError,
+    DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection, StateChange, StateKey,
+    StoreError, StoredState,
 };
 
 /// The columns [`entry_from_row`] reads, in its order.
@@ -234,6 +235,64 @@ pub(super) fn drop_dead(conn: &Connection, which: Selection, now: i64) -> Writte
 pub(super) fn finish(conn: &Connection, keys: &[DedupeKey], now: i64) -> Written<()> {
     add_done_mark(conn, None, now, &keys_to_blob(keys))?;
     Ok(())
+}
+
+/// Writes or deletes a user's state (after the done mark of the delivery
+/// whose handler changed it, in the same transaction).
+pub(super) fn change_state(
+    conn: &Connection,
+    change: Option<&StateChange>,
+    now: i64,
+) -> Written<()> {
+    let Some(StateChange { key, data }) = change else {
+        return Ok(());
+    };
+    match data {
+        Some(data) => conn
+            .prepare_cached(
+                "INSERT INTO states (agent, user, data, updated_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (agent, user) DO UPDATE
+                 SET data = excluded.data, updated_at_ms = excluded.updated_at_ms",
+            )?
+            .execute(params![key.agent, key.user, data, now])?,
+        None => conn
+            .prepare_cached("DELETE FROM states WHERE agent = ?1 AND user = ?2")?
+            .execute(params![key.agent, key.user])?,
+    };
+    Ok(())
+}
+
+/// The state of `key`, if it was written at `alive_since_ms` or later.
+pub(super) fn state(
+    conn: &Connection,
+    key: &StateKey,
+    alive_since_ms: i64,
+) -> rusqlite::Result<Option<StoredState>> {
+    conn.prepare_cached(
+        "SELECT data, updated_at_ms FROM states
+         WHERE agent = ?1 AND user = ?2 AND updated_at_ms >= ?3",
+    )?
+    .query_row(params![key.agent, key.user, alive_since_ms], |row| {
+        Ok(StoredState {
+            data: row.get(0)?,
+            updated_at_ms: row.get(1)?,
+        })
+    })
+    .optional()
+}
+
+/// Deletes at most `limit` states last written before `alive_since_ms`,
+/// oldest first.
+pub(super) fn prune_states(conn: &Connection, alive_since_ms: i64, limit: usize) -> Written<u64> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let deleted = conn
+        .prepare_cached(
+            "DELETE FROM states WHERE (agent, user) IN (
+                 SELECT agent, user FROM states WHERE updated_at_ms < ?1
+                 ORDER BY updated_at_ms LIMIT ?2)",
+        )?
+        .execute(params![alive_since_ms, limit])?;
+    Ok(deleted as u64)
 }
 
 /// The done marks [`prune`] removed: how many, and their keys to unmark.

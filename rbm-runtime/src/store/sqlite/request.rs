@@ -6,7 +6,8 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use crate::store::{
-    Appended, DedupeKey, Entry, EntryId, NewEntry, Selection, StoreError, StoreErrorSource,
+    Appended, DedupeKey, Entry, EntryId, NewEntry, Selection, StateChange, StoreError,
+    StoreErrorSource,
 };
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
@@ -14,7 +15,7 @@ pub(super) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 /// A write, with where to send its answer.
 pub(super) enum Request {
     Append(NewEntry, Reply<Appended>),
-    Complete(EntryId, Reply<()>),
+    Complete(EntryId, Option<StateChange>, Reply<()>),
     RecordFailure {
         id: EntryId,
         attempts: u32,
@@ -26,7 +27,7 @@ pub(super) enum Request {
     RetryDead(Selection, Reply<Vec<Entry>>),
     DropDead(Selection, Reply<u64>),
     /// An inline delivery was handled: mark its keys done.
-    Finish(Vec<DedupeKey>, Reply<()>),
+    Finish(Vec<DedupeKey>, Option<StateChange>, Reply<()>),
     /// Prune every done mark due now.
     Prune(Reply<u64>),
 }
@@ -84,10 +85,10 @@ pub(super) fn refuse(request: Request, cause: &StoreErrorSource) -> Answer {
     let failed = || StoreError::Write(Arc::clone(cause));
     match request {
         Request::Append(_, reply) => Answer::Appended(reply, Err(failed())),
-        Request::Complete(_, reply)
+        Request::Complete(_, _, reply)
         | Request::RecordFailure { reply, .. }
         | Request::DeadLetter(_, _, reply)
-        | Request::Finish(_, reply) => Answer::Unit(reply, Err(failed())),
+        | Request::Finish(_, _, reply) => Answer::Unit(reply, Err(failed())),
         Request::RetryDead(_, reply) => Answer::Entries(reply, Err(failed())),
         Request::DropDead(_, reply) | Request::Prune(reply) => Answer::Count(reply, Err(failed())),
     }

@@ -46,6 +46,18 @@ CREATE TABLE done_marks (
 );
 ";
 
+/// Conversation state per agent and user (new in version 2).
+const STATES: &str = "
+CREATE TABLE states (
+    agent         TEXT NOT NULL,
+    user          TEXT NOT NULL,    -- the user's phone number
+    data          BLOB NOT NULL,    -- the agent's state type, as JSON
+    updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (agent, user)
+) WITHOUT ROWID;
+CREATE INDEX states_age ON states (updated_at_ms);
+";
+
 /// What a connection is for: the writer changes the file, readers only read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Role {
@@ -140,9 +152,9 @@ fn create_or_upgrade(conn: &Connection) -> rusqlite::Result<()> {
     let created = (|| {
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let change = match version {
-            0 => SCHEMA_V2,
-            1 => UPGRADE_V1,
-            _ => "",
+            0 => format!("{SCHEMA_V2}{STATES}"),
+            1 => format!("{UPGRADE_V1}{STATES}"),
+            _ => String::new(),
         };
         if !change.is_empty() {
             conn.execute_batch(&format!(

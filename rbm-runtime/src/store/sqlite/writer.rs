@@ -305,8 +305,9 @@ impl WriterThread {
                 };
                 Answer::Appended(reply, appended.map_err(error))
             }
-            Request::Complete(id, reply) => {
-                let done = queries::complete(conn, id, now);
+            Request::Complete(id, change, reply) => {
+                let done = queries::complete(conn, id, now)
+                    .and_then(|()| queries::change_state(conn, change.as_ref(), now));
                 self.count_done(&done, 1);
                 Answer::Unit(reply, done.map_err(error))
             }
@@ -335,8 +336,9 @@ impl WriterThread {
                 }
                 Answer::Count(reply, dropped.map_err(error))
             }
-            Request::Finish(keys, reply) => {
-                let done = queries::finish(conn, &keys, now);
+            Request::Finish(keys, change, reply) => {
+                let done = queries::finish(conn, &keys, now)
+                    .and_then(|()| queries::change_state(conn, change.as_ref(), now));
                 if done.is_ok() {
                     delta.add(&keys);
                 }
@@ -346,6 +348,11 @@ impl WriterThread {
             Request::Prune(reply) => {
                 let cutoff = now.saturating_sub(self.config.mark_ttl_ms());
                 let pruned = queries::prune(conn, cutoff, self.config.mark_capacity, usize::MAX)
+                    .and_then(|pruned| {
+                        let alive_since = self.config.state_cutoff_ms(now);
+                        queries::prune_states(conn, alive_since, usize::MAX)?;
+                        Ok(pruned)
+                    })
                     .map(|pruned| {
                         delta.remove(pruned.keys);
                         pruned.count
@@ -371,7 +378,14 @@ impl WriterThread {
         delta: &mut MarksDelta,
     ) -> Option<StoreErrorSource> {
         let cutoff = now.saturating_sub(self.config.mark_ttl_ms());
-        match queries::prune(conn, cutoff, self.config.mark_capacity, PRUNE_BATCH) {
+        let alive_since = self.config.state_cutoff_ms(now);
+        let pruned = queries::prune(conn, cutoff, self.config.mark_capacity, PRUNE_BATCH).and_then(
+            |pruned| {
+                queries::prune_states(conn, alive_since, PRUNE_BATCH)?;
+                Ok(pruned)
+            },
+        );
+        match pruned {
             Ok(pruned) => {
                 delta.remove(pruned.keys);
                 None
