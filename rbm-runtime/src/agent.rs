@@ -106,6 +106,14 @@ pub trait Agent: Send + Sync + 'static {
     fn auto_read_receipts(&self) -> bool {
         false
     }
+
+    /// Whether the agent keeps conversation state per user: the runtime
+    /// then loads it before each delivery ([`Context::state`]) and stores
+    /// what the handler set with the delivery's done mark.
+    /// `#[rbm_agent(state = T)]` says `true`.
+    fn uses_state(&self) -> bool {
+        false
+    }
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -121,6 +129,8 @@ pub(crate) trait DynAgent: Send + Sync + 'static {
     fn route_table(&self) -> &'static [RouteInfo];
 
     fn auto_read_receipts(&self) -> bool;
+
+    fn uses_state(&self) -> bool;
 }
 
 impl<A: Agent> DynAgent for A {
@@ -138,5 +148,9 @@ impl<A: Agent> DynAgent for A {
 
     fn auto_read_receipts(&self) -> bool {
         Agent::auto_read_receipts(self)
+    }
+
+    fn uses_state(&self) -> bool {
+        Agent::uses_state(self)
     }
 }

@@ -6,9 +6,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use uuid::Uuid;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::handler_error::HandlerError;
 use crate::mask::MaskedPhone;
 use crate::reply::{AgentEvent, Reply};
 use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError};
+use crate::state::StateSlot;
+use crate::store::StateChange;
 
 /// The namespace of every id rbm derives (UUID v5 of the delivery identity).
 const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_3c2e_8d4b_4e77_9b1a_52c4_0e6f_d913);
@@ -22,6 +28,7 @@ pub struct Context {
     user_message_id: Option<String>,
     identity: String,
     next_position: AtomicU32,
+    state: StateSlot,
 }
 
 // Neither the phone number nor the identity (which contains it) is
@@ -57,7 +64,41 @@ impl Context {
             user_message_id,
             identity: identity.into(),
             next_position: AtomicU32::new(0),
+            state: StateSlot::default(),
         }
+    }
+
+    /// This context with the user's conversation state.
+    pub(crate) fn with_state(mut self, state: StateSlot) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// The state change to write with the delivery's done mark, if any.
+    pub(crate) fn state_change(&self) -> Option<StateChange> {
+        self.state.change()
+    }
+
+    /// The user's conversation state (see `#[rbm_agent(state = T)]`): what
+    /// this delivery's handler set, else what the last handled delivery of
+    /// this user left, else `T::default()`. State that no longer
+    /// deserialises as `T` is logged once and read as `T::default()`.
+    /// Without a declared state (or a user) it is always `T::default()`.
+    pub fn state<T: DeserializeOwned + Default>(&self) -> T {
+        self.state.get()
+    }
+
+    /// Sets the user's conversation state. It is stored with the delivery's
+    /// done mark once the handler succeeded; a handler that fails, panics or
+    /// times out leaves the stored state as it was.
+    pub fn set_state<T: Serialize>(&self, state: &T) -> Result<(), HandlerError> {
+        self.state.set(state)
+    }
+
+    /// Resets the user's conversation state: the next delivery sees the
+    /// state type's `Default`.
+    pub fn reset_state(&self) {
+        self.state.reset();
     }
 
     /// The user this delivery is about, if it has one.

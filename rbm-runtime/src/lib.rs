@@ -25,6 +25,7 @@ pub mod reply;
 mod route;
 mod sender;
 mod server;
+mod state;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -415,7 +415,10 @@ async fn state_survives_a_reopen_and_is_plain_json_in_the_file() {
             key: key.clone(),
             data: Some(br#"{"count":3}"#.to_vec()),
         };
-        store.complete_with(id, Some(change)).await.expect("complete");
+        store
+            .complete_with(id, Some(change))
+            .await
+            .expect("complete");
     }
     let store = open(&path).await;
     let state = store.state(&key).await.expect("state").expect("kept");

@@ -23,6 +23,24 @@ pub use crate::context::Context;
 use crate::handler_error::{HandlerError, Retryable};
 pub use crate::protocol::{LaunchState, MessageContent, Payload, ServerEventType, UserEventType};
 
+/// The user's conversation state for a handler's `&mut T` parameter.
+pub fn load_state<T: serde::de::DeserializeOwned + Default>(ctx: &Context) -> T {
+    ctx.state()
+}
+
+/// Keeps what the handler made of the state: stored with the delivery's
+/// done mark if the handler succeeded. A state that does not serialise
+/// fails the delivery for good (retrying cannot fix it).
+pub fn save_state<T: serde::Serialize>(
+    ctx: &Context,
+    state: &T,
+    result: HandlerResult,
+) -> HandlerResult {
+    let replies = result?;
+    ctx.set_state(state)?;
+    Ok(replies)
+}
+
 /// Compiles a route's regular expression, once, at the first text it is
 /// tried on. The macro already built it with the same options, so this
 /// cannot fail unless the `regex` crate differs; if it does anyway, the

@@ -98,9 +98,21 @@ impl Runner {
         let attempts = job.attempts.saturating_add(1);
         let step = match (&attempted.attempt, attempted.attempt.reason()) {
             (Attempt::Handled, _) | (_, None) => {
-                self.write(job.id, "complete", || self.store.complete(job.id))
+                let state = &attempted.state;
+                let completed = self
+                    .write(job.id, "complete", || {
+                        self.store.complete_with(job.id, state.clone())
+                    })
                     .await;
-                Verdict::Done
+                if completed {
+                    Verdict::Done
+                } else {
+                    // Not done in the store: the lane must not go on (the
+                    // user's next entry would see the state before this
+                    // one). Run it again later, with the same reply ids.
+                    let reason = "its done mark could not be stored".to_owned();
+                    Verdict::Retry(reason, self.limits.backoff.after(attempts))
+                }
             }
             (attempt, Some(reason)) => {
                 let age = Duration::from_millis(
@@ -155,17 +167,18 @@ impl Runner {
 
     /// Runs a store write after an attempt, trying again a few times: a
     /// store that stays broken leaves the entry as it was, so it runs again
-    /// at the next start, with the same reply ids (nothing reaches the user twice).
-    async fn write<'s, F>(&'s self, id: EntryId, what: &str, op: impl Fn() -> F)
+    /// (with the same reply ids: nothing reaches the user twice). Returns
+    /// whether the write was made.
+    async fn write<'s, F>(&'s self, id: EntryId, what: &str, op: impl Fn() -> F) -> bool
     where
         F: std::future::Future<Output = Result<(), StoreError>> + 's,
     {
         let mut pause = Duration::from_millis(50);
         for attempt in 1..=STORE_TRIES {
             match op().await {
-                Ok(()) => return,
+                Ok(()) => return true,
                 Err(error) if attempt == STORE_TRIES => {
-                    tracing::error!(entry = %id, %error, "inbox: could not {what} in the store; the entry runs again at the next start");
+                    tracing::error!(entry = %id, %error, "inbox: could not {what} in the store; the entry runs again");
                 }
                 Err(error) => {
                     tracing::warn!(entry = %id, %error, "inbox: could not {what} in the store; trying again");
@@ -174,6 +187,7 @@ impl Runner {
                 }
             }
         }
+        false
     }
 }
 

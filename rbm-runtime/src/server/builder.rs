@@ -215,6 +215,13 @@ impl ServerBuilder {
         self
     }
 
+    /// How long a user's conversation state may stay untouched before it
+    /// reads as its type's `Default` again (default: forever).
+    pub fn state_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.config.state_ttl = ttl;
+        self
+    }
+
     /// The most waiting deliveries the inbox keeps in memory (default
     /// 4096); beyond, it keeps only their ids and reads each one from the
     /// store when its turn comes.
@@ -323,7 +330,8 @@ impl ServerBuilder {
         let config = self.config;
         let store_config = StoreConfig::default()
             .with_mark_ttl(config.dedupe_max_age)
-            .with_mark_capacity(config.dedupe_capacity);
+            .with_mark_capacity(config.dedupe_capacity)
+            .with_state_ttl(config.state_ttl);
         let store = match self.store {
             Some(store) => store,
             None => match &config.store {
@@ -343,6 +351,8 @@ impl ServerBuilder {
             webhooks: webhooks.into_boxed_slice(),
             sender,
             handler_timeout: config.handler_timeout,
+            store: Arc::clone(&store),
+            state_expires: config.state_ttl.is_some(),
         });
         let mode = match config.delivery {
             DeliveryMode::Inline => Mode::Inline {

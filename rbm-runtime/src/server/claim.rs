@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::store::{Claim, DedupeKey, Store, StoreError};
+use crate::store::{Claim, DedupeKey, StateChange, Store, StoreError};
 
 /// How long a copy of a delivery waits for another copy being handled.
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
@@ -82,8 +82,13 @@ impl Claims {
         claim
     }
 
-    async fn end(&self, keys: &[DedupeKey], handled: bool) -> Result<(), StoreError> {
-        let finished = self.store.finish(keys, handled).await;
+    async fn end(
+        &self,
+        keys: &[DedupeKey],
+        handled: bool,
+        change: Option<StateChange>,
+    ) -> Result<(), StoreError> {
+        let finished = self.store.finish_with(keys, handled, change).await;
         if self.waiting.load(Ordering::SeqCst) > 0 {
             self.ended.notify_waiters();
         }
@@ -111,10 +116,15 @@ pub(crate) struct ClaimGuard {
 }
 
 impl ClaimGuard {
-    /// Marks the keys done (`handled`) or releases them.
-    pub(crate) async fn end(mut self, handled: bool) -> Result<(), StoreError> {
+    /// Marks the keys done (`handled`), with the handler's state `change`
+    /// in the same transaction, or releases them.
+    pub(crate) async fn end(
+        mut self,
+        handled: bool,
+        change: Option<StateChange>,
+    ) -> Result<(), StoreError> {
         self.ended = true;
-        self.claims.end(&self.keys, handled).await
+        self.claims.end(&self.keys, handled, change).await
     }
 }
 
@@ -125,7 +135,7 @@ impl Drop for ClaimGuard {
         }
         let (claims, keys) = (Arc::clone(&self.claims), std::mem::take(&mut self.keys));
         let mut release: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
-            if let Err(error) = claims.end(&keys, false).await {
+            if let Err(error) = claims.end(&keys, false, None).await {
                 tracing::warn!(%error, "a dropped delivery's claim could not be released");
             }
         });

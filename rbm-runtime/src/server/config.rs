@@ -79,6 +79,9 @@ pub struct ServerConfig {
     /// Longest a handler may take, its replies included; past it the attempt
     /// fails and is retried (`RBM_HANDLER_TIMEOUT_SECS`, default 30 s).
     pub handler_timeout: Duration,
+    /// Conversation state untouched for this long reads as its type's
+    /// `Default` again (`RBM_STATE_TTL_SECS`, default: kept until changed).
+    pub state_ttl: Option<Duration>,
     /// Most waiting deliveries the inbox keeps in memory (default 4096);
     /// beyond, it keeps only their ids and reads each from the store when
     /// its turn comes, so that a long backlog costs disk, not memory.
@@ -104,6 +107,7 @@ impl Default for ServerConfig {
             max_attempts: 12,
             max_age: Duration::from_secs(24 * 3600),
             handler_timeout: Duration::from_secs(30),
+            state_ttl: None,
             resident_entries: 4096,
         }
     }
@@ -203,6 +207,14 @@ impl ServerConfig {
                 "RBM_HANDLER_TIMEOUT_SECS",
                 defaults.handler_timeout.as_secs(),
             )?),
+            state_ttl: match lookup("RBM_STATE_TTL_SECS") {
+                None => defaults.state_ttl,
+                Some(_) => Some(Duration::from_secs(positive(
+                    &lookup,
+                    "RBM_STATE_TTL_SECS",
+                    1,
+                )?)),
+            },
             ..defaults
         };
         Ok(config)

@@ -18,7 +18,8 @@ use crate::mask::MaskedPhone;
 use crate::protocol::Payload;
 use crate::route::RouteInfo;
 use crate::sender::ReplySender;
-use crate::store::{Entry, EntryId};
+use crate::state::StateSlot;
+use crate::store::{Entry, EntryId, StateChange, StateKey, Store};
 
 /// What the webhooks of a server share to handle deliveries.
 pub(crate) struct Handling {
@@ -28,6 +29,11 @@ pub(crate) struct Handling {
     pub(crate) sender: Arc<dyn ReplySender>,
     /// The longest a handler (with its replies) may take (`RBM_HANDLER_TIMEOUT_SECS`).
     pub(crate) handler_timeout: Duration,
+    /// Where conversation state is kept (the server's store).
+    pub(crate) store: Arc<dyn Store>,
+    /// Whether state expires (`RBM_STATE_TTL_SECS`): then a handled
+    /// delivery rewrites the state it read, so state in use stays.
+    pub(crate) state_expires: bool,
 }
 
 /// How one attempt at handling a delivery ended.
@@ -71,6 +77,19 @@ pub(crate) struct Attempted {
     pub(crate) route: Option<&'static RouteInfo>,
     /// How it ended.
     pub(crate) attempt: Attempt,
+    /// The user's state as the handler left it, to store with the done
+    /// mark (only for a handled delivery whose handler changed it).
+    pub(crate) state: Option<StateChange>,
+}
+
+impl Attempted {
+    fn ended(attempt: Attempt) -> Self {
+        Self {
+            route: None,
+            attempt,
+            state: None,
+        }
+    }
 }
 
 impl Handling {
@@ -88,33 +107,57 @@ impl Handling {
         delivery: &Delivery,
         identity: &str,
     ) -> Attempted {
-        let context = Context::new(
+        let mut context = Context::new(
             Arc::clone(&self.sender),
             identity,
             delivery.payload.phone_number().map(str::to_owned),
             delivery.payload.agent_id().map(str::to_owned),
             user_message_id(delivery),
         );
+        if agent.uses_state() {
+            match self.load_state(delivery).await {
+                Ok(Some(slot)) => context = context.with_state(slot),
+                Ok(None) => {}
+                Err(reason) => return Attempted::ended(Attempt::Failed(reason)),
+            }
+        }
         let run = AssertUnwindSafe(handle(agent, delivery, &context)).catch_unwind();
         match tokio::time::timeout(self.handler_timeout, run).await {
-            Err(_) => Attempted {
-                route: None,
-                attempt: Attempt::TimedOut(self.handler_timeout),
-            },
+            Err(_) => Attempted::ended(Attempt::TimedOut(self.handler_timeout)),
             // The route of a handler that panicked is unknown: its result,
             // which names it, never came back.
-            Ok(Err(_)) => Attempted {
-                route: None,
-                attempt: Attempt::Panicked,
-            },
-            Ok(Ok((route, result))) => Attempted {
-                route,
-                attempt: match result {
-                    Ok(()) => Attempt::Handled,
-                    Err(error) if error.is_retryable() => Attempt::Failed(error.to_string()),
-                    Err(error) => Attempt::Undeliverable(error.to_string()),
-                },
-            },
+            Ok(Err(_)) => Attempted::ended(Attempt::Panicked),
+            Ok(Ok((route, result))) => {
+                let (attempt, state) = match result {
+                    Ok(()) => (Attempt::Handled, context.state_change()),
+                    Err(error) if error.is_retryable() => {
+                        (Attempt::Failed(error.to_string()), None)
+                    }
+                    Err(error) => (Attempt::Undeliverable(error.to_string()), None),
+                };
+                Attempted {
+                    route,
+                    attempt,
+                    state,
+                }
+            }
+        }
+    }
+
+    /// The state of the user `delivery` is about, read from the store;
+    /// `None` for a delivery without a user.
+    async fn load_state(&self, delivery: &Delivery) -> Result<Option<StateSlot>, String> {
+        let Some(user) = delivery.payload.phone_number() else {
+            return Ok(None);
+        };
+        let agent = delivery.payload.agent_id().unwrap_or_default();
+        let key = StateKey::new(agent, user);
+        match self.store.state(&key).await {
+            Ok(stored) => {
+                let loaded = stored.map(|stored| stored.data);
+                Ok(Some(StateSlot::new(key, loaded, self.state_expires)))
+            }
+            Err(error) => Err(format!("the conversation state could not be read: {error}")),
         }
     }
 

@@ -388,11 +388,20 @@ impl Pipeline {
             failed => Outcome::Failed(failed.reason().unwrap_or_default()),
         };
         let handled = matches!(outcome, Outcome::Handled | Outcome::Undeliverable(_));
-        if let Err(error) = claim.end(handled).await {
-            // Handled and answered: a redelivery may run it again, with the
-            // same reply ids, so the user sees nothing twice.
-            tracing::error!(%error, "the done mark of a handled delivery could not be stored");
-        }
+        let changes_state = attempted.state.is_some();
+        let outcome = match claim.end(handled, attempted.state).await {
+            Ok(()) => outcome,
+            // The state change was not stored: acknowledging would lose it.
+            // The redelivery runs the handler again on the old state, with
+            // the same reply ids, so the user sees nothing twice.
+            Err(error) if changes_state => Outcome::StoreFailed(error.to_string()),
+            Err(error) => {
+                // Handled and answered: a redelivery may run it again, with
+                // the same reply ids, so the user sees nothing twice.
+                tracing::error!(%error, "the done mark of a handled delivery could not be stored");
+                outcome
+            }
+        };
         drop(turn);
         outcome
     }
