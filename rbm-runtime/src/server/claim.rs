@@ -216,6 +216,9 @@ mod tests {
         fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>> {
             self.0.state(key)
         }
+        fn put_state(&self, change: StateChange) -> StoreFuture<'_, ()> {
+            self.0.put_state(change)
+        }
         fn record_failure(&self, id: EntryId, n: u32, at: i64, e: &str) -> StoreFuture<'_, ()> {
             self.0.record_failure(id, n, at, e)
         }

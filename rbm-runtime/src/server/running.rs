@@ -147,6 +147,12 @@ impl WebhookHandler {
             .map(|stored| stored.0)
     }
 
+    /// The store this server keeps its inbox, marks and state in.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn store(&self) -> &Arc<dyn crate::store::Store> {
+        &self.pipeline.handling.store
+    }
+
     /// Waits until the attempt of stored entry `id` has ended.
     #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     pub(crate) async fn attempted(&self, id: EntryId) {

@@ -299,6 +299,11 @@ impl Store for MemoryStore {
         Box::pin(std::future::ready(self.complete_now(id, change)))
     }
 
+    fn put_state(&self, change: StateChange) -> StoreFuture<'_, ()> {
+        self.apply(&mut self.lock(), Some(change));
+        Box::pin(std::future::ready(Ok(())))
+    }
+
     fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>> {
         let alive_since = self.config.state_cutoff_ms(self.config.clock.now_ms());
         let found = self

@@ -70,6 +70,11 @@ pub trait Store: Send + Sync + 'static {
     /// longer ago than the configured state TTL.
     fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>>;
 
+    /// Writes (or, with `data: None`, deletes) a state outside any
+    /// delivery: for tests and maintenance. Handlers change state through
+    /// their delivery's done mark instead.
+    fn put_state(&self, change: StateChange) -> StoreFuture<'_, ()>;
+
     /// Records a failed attempt: the entry's attempts become `attempts`, its
     /// next attempt is due at `next_attempt_at_ms` and `error` is its last
     /// error.

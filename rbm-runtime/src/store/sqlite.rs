@@ -184,6 +184,13 @@ impl Store for SqliteStore {
         )
     }
 
+    fn put_state(&self, change: StateChange) -> StoreFuture<'_, ()> {
+        Box::pin(
+            self.writer
+                .send(move |reply| Request::PutState(change, reply)),
+        )
+    }
+
     fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>> {
         let key = key.clone();
         let alive_since = self.config.state_cutoff_ms(self.config.clock.now_ms());

@@ -96,7 +96,7 @@ impl<T: Transport> Bot<T> {
         &mut self.transport
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    fn session(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -106,7 +106,7 @@ impl<T: Transport> Bot<T> {
     /// could not be reached.
     pub async fn try_deliver(&self, push: SignedPush) -> Result<Replies, TransportError> {
         let result = self.transport.deliver(&push).await;
-        let mut state = self.state();
+        let mut state = self.session();
         state.last = Some(push);
         if let Ok(replies) = &result {
             state.last_status = Some(replies.status());
@@ -169,7 +169,7 @@ impl<T: Transport> Bot<T> {
 
     /// A user event; `DELIVERED` and `READ` name the agent's last message.
     pub async fn event(&self, event_type: UserEventType) -> Replies {
-        let last = self.state().last_agent_message.clone();
+        let last = self.session().last_agent_message.clone();
         let builder = self.google.user_event(event_type.clone());
         let builder = match (event_type, last) {
             (UserEventType::Delivered | UserEventType::Read, Some(id)) => builder.message_id(id),
@@ -180,7 +180,7 @@ impl<T: Transport> Bot<T> {
 
     /// A TTL server event about the agent's last message (or a random id).
     pub async fn server_event(&self, event_type: ServerEventType) -> Replies {
-        let last = self.state().last_agent_message.clone();
+        let last = self.session().last_agent_message.clone();
         let id = last.unwrap_or_else(super::ids::uuid);
         self.send(self.google.server_event(event_type, id)).await
     }
@@ -197,7 +197,7 @@ impl<T: Transport> Bot<T> {
     ///
     /// When nothing was delivered yet.
     pub async fn redeliver_last(&self) -> Replies {
-        let last = self.state().last.clone();
+        let last = self.session().last.clone();
         match last {
             Some(push) => self.deliver(push.redelivery()).await,
             None => panic!("redeliver_last: nothing was delivered yet"),
@@ -206,11 +206,11 @@ impl<T: Transport> Bot<T> {
 
     /// The status the webhook answered to the last delivery.
     pub fn last_status(&self) -> Option<StatusCode> {
-        self.state().last_status
+        self.session().last_status
     }
 
     /// The last delivery sent.
     pub fn last_delivery(&self) -> Option<SignedPush> {
-        self.state().last.clone()
+        self.session().last.clone()
     }
 }

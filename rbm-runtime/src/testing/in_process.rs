@@ -11,6 +11,9 @@ use super::sent::{AgentMessage, SentEvent};
 use crate::agent::Agent;
 use crate::error::Error;
 use crate::server::{DeliveryMode, Server, ServerBuilder, WebhookHandler};
+use crate::store::{StateChange, StateKey};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// The client token a [`TestBot`] signs with unless told otherwise.
 pub const TEST_CLIENT_TOKEN: &str = "rbm-test-client-token";
@@ -135,5 +138,40 @@ impl Bot<InProcess> {
     /// Everything the agent sent so far, to anyone.
     pub fn captured(&self) -> &CapturingSender {
         self.transport().captured()
+    }
+
+    /// This user's conversation state with this agent, as stored (what the
+    /// last handled delivery left), or `T::default()` if there is none.
+    /// Panics if the stored state is not a `T` (a test's mistake).
+    pub async fn state<T: DeserializeOwned + Default>(&self) -> T {
+        let key = self.state_key();
+        let stored = self.state_store().state(&key).await;
+        match stored.expect("the store answers") {
+            Some(stored) => serde_json::from_slice(&stored.data)
+                .expect("the stored state deserialises as the asked type"),
+            None => T::default(),
+        }
+    }
+
+    /// Sets this user's conversation state, as if a handler had left it.
+    pub async fn set_state<T: Serialize>(&self, state: &T) {
+        let data = serde_json::to_vec(state).expect("the state serialises");
+        let change = StateChange {
+            key: self.state_key(),
+            data: Some(data),
+        };
+        self.state_store()
+            .put_state(change)
+            .await
+            .expect("the store takes it");
+    }
+
+    fn state_key(&self) -> StateKey {
+        let google = self.google();
+        StateKey::new(google.agent(), google.user())
+    }
+
+    fn state_store(&self) -> &std::sync::Arc<dyn crate::store::Store> {
+        self.transport().handler.store()
     }
 }

@@ -30,6 +30,8 @@ pub(super) enum Request {
     Finish(Vec<DedupeKey>, Option<StateChange>, Reply<()>),
     /// Prune every done mark due now.
     Prune(Reply<u64>),
+    /// Write a state outside any delivery.
+    PutState(StateChange, Reply<()>),
 }
 
 /// A request's answer, held until its transaction commits.
@@ -88,7 +90,8 @@ pub(super) fn refuse(request: Request, cause: &StoreErrorSource) -> Answer {
         Request::Complete(_, _, reply)
         | Request::RecordFailure { reply, .. }
         | Request::DeadLetter(_, _, reply)
-        | Request::Finish(_, _, reply) => Answer::Unit(reply, Err(failed())),
+        | Request::Finish(_, _, reply)
+        | Request::PutState(_, reply) => Answer::Unit(reply, Err(failed())),
         Request::RetryDead(_, reply) => Answer::Entries(reply, Err(failed())),
         Request::DropDead(_, reply) | Request::Prune(reply) => Answer::Count(reply, Err(failed())),
     }

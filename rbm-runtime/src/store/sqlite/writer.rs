@@ -345,6 +345,10 @@ impl WriterThread {
                 self.count_done(&done, 1);
                 Answer::Unit(reply, done.map_err(error))
             }
+            Request::PutState(change, reply) => {
+                let put = queries::change_state(conn, Some(&change), now);
+                Answer::Unit(reply, put.map_err(error))
+            }
             Request::Prune(reply) => {
                 let cutoff = now.saturating_sub(self.config.mark_ttl_ms());
                 let pruned = queries::prune(conn, cutoff, self.config.mark_capacity, usize::MAX)
