@@ -65,7 +65,9 @@ async fn state_is_kept_per_user_and_readable_and_settable_from_a_test() {
 async fn a_failing_handler_leaves_the_state_as_it_was_inline() {
     let bot = TestBot::inline(Counter);
     bot.text("count").await.expect_text("1");
-    bot.text("fail").await.expect_status(StatusCode::INTERNAL_SERVER_ERROR);
+    bot.text("fail")
+        .await
+        .expect_status(StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(bot.state::<Count>().await, Count { n: 1 }, "not counted");
     bot.redeliver_last()
         .await
@@ -120,7 +122,10 @@ async fn state_survives_a_restart_on_sqlite() {
 #[tokio::test]
 async fn state_untouched_past_its_ttl_starts_again_from_default() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let bot = counter_on(&dir.path().join("rbm.sqlite3"), Some(Duration::from_secs(1)));
+    let bot = counter_on(
+        &dir.path().join("rbm.sqlite3"),
+        Some(Duration::from_secs(1)),
+    );
     bot.text("count").await.expect_text("1");
     bot.text("count").await.expect_text("2");
     tokio::time::sleep(Duration::from_millis(1200)).await;
