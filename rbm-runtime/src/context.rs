@@ -29,6 +29,9 @@ pub struct Context {
     identity: String,
     next_position: AtomicU32,
     state: StateSlot,
+    /// Why replies were dropped (refused for good): the testing kit and
+    /// `rbm chat` show it.
+    dropped: std::sync::Mutex<Vec<String>>,
 }
 
 // Neither the phone number nor the identity (which contains it) is
@@ -65,6 +68,7 @@ impl Context {
             identity: identity.into(),
             next_position: AtomicU32::new(0),
             state: StateSlot::default(),
+            dropped: std::sync::Mutex::default(),
         }
     }
 
@@ -72,6 +76,14 @@ impl Context {
     pub(crate) fn with_state(mut self, state: StateSlot) -> Self {
         self.state = state;
         self
+    }
+
+    /// Why replies were dropped, one line each; empty if none was.
+    pub(crate) fn dropped(&self) -> Vec<String> {
+        self.dropped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The state change to write with the delivery's done mark, if any.
@@ -132,6 +144,10 @@ impl Context {
                 Err(error) if error.is_retryable() => return Err(error),
                 Err(error) => {
                     tracing::error!(%error, "reply dropped: the RBM API will never accept it");
+                    self.dropped
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(format!("a reply was not sent: {error}"));
                 }
             }
         }

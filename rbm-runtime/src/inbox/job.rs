@@ -155,7 +155,8 @@ impl Runner {
             step.reason(),
             started.elapsed(),
         );
-        self.settled.ended(job.id);
+        let failure = step.reason().map(str::to_owned).or(attempted.dropped);
+        self.settled.ended(job.id, failure);
         match step {
             Verdict::Retry(_, pause) => {
                 job.attempts = attempts;

@@ -249,9 +249,10 @@ impl Inbox {
     }
 
     /// Waits until the attempt of entry `id` that is running or next to run
-    /// has ended (the testing kit returns the replies of a delivery then).
-    pub(crate) async fn attempted(&self, id: EntryId) {
-        self.settled.wait(id).await;
+    /// has ended (the testing kit returns the replies of a delivery then);
+    /// returns why it failed, if it did.
+    pub(crate) async fn attempted(&self, id: EntryId) -> Option<String> {
+        self.settled.wait(id).await
     }
 
     /// Takes no more entries and waits up to `grace` for the running ones.

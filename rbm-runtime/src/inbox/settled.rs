@@ -2,7 +2,7 @@
 //! stored, so a test sees the replies of `bot.text("hi")` as soon as they
 //! were sent. Off in a server: nobody waits there, and nothing is recorded.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
@@ -20,10 +20,13 @@ pub(crate) struct Settled {
     state: Mutex<State>,
 }
 
+/// How an attempt ended: `None` if handled, or why it failed.
+pub(crate) type Ending = Option<String>;
+
 #[derive(Debug, Default)]
 struct State {
-    ended: HashSet<EntryId>,
-    waiting: HashMap<EntryId, Vec<oneshot::Sender<()>>>,
+    ended: HashMap<EntryId, Ending>,
+    waiting: HashMap<EntryId, Vec<oneshot::Sender<Ending>>>,
 }
 
 impl Settled {
@@ -33,38 +36,39 @@ impl Settled {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// An attempt of `id` ended: wakes whoever waits for it.
-    pub(crate) fn ended(&self, id: EntryId) {
+    /// An attempt of `id` ended (`failure`: why, if it failed): wakes
+    /// whoever waits for it.
+    pub(crate) fn ended(&self, id: EntryId, failure: Ending) {
         if !self.tracking.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
         let mut state = self.state();
         match state.waiting.remove(&id) {
             Some(waiters) => waiters.into_iter().for_each(|w| {
-                let _ = w.send(());
+                let _ = w.send(failure.clone());
             }),
             None => {
                 if state.ended.len() >= MAX_UNCLAIMED {
                     state.ended.clear();
                 }
-                state.ended.insert(id);
+                state.ended.insert(id, failure);
             }
         }
     }
 
     /// Waits for the next attempt of `id` to end (at once if it already did
-    /// and nobody waited for it yet).
-    pub(crate) async fn wait(&self, id: EntryId) {
+    /// and nobody waited for it yet); returns why it failed, if it did.
+    pub(crate) async fn wait(&self, id: EntryId) -> Ending {
         let receiver = {
             let mut state = self.state();
-            if state.ended.remove(&id) {
-                return;
+            if let Some(ending) = state.ended.remove(&id) {
+                return ending;
             }
             let (sender, receiver) = oneshot::channel();
             state.waiting.entry(id).or_default().push(sender);
             receiver
         };
-        let _ = receiver.await;
+        receiver.await.unwrap_or_default()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -80,21 +84,23 @@ mod tests {
     async fn a_waiter_is_woken_by_the_end_before_or_after_it_waits() {
         let settled = std::sync::Arc::new(Settled::default());
         settled.track();
-        settled.ended(EntryId(1));
-        settled.wait(EntryId(1)).await; // ended before: returns at once
+        settled.ended(EntryId(1), None);
+        // Ended before: returns at once.
+        assert_eq!(settled.wait(EntryId(1)).await, None);
         let waiter = tokio::spawn({
             let settled = settled.clone();
             async move { settled.wait(EntryId(2)).await }
         });
         tokio::task::yield_now().await;
-        settled.ended(EntryId(2));
-        waiter.await.expect("woken");
+        settled.ended(EntryId(2), Some("the CRM is down".to_owned()));
+        let failure = waiter.await.expect("woken");
+        assert_eq!(failure.as_deref(), Some("the CRM is down"));
     }
 
     #[test]
     fn nothing_is_recorded_unless_tracking() {
         let settled = Settled::default();
-        settled.ended(EntryId(1));
+        settled.ended(EntryId(1), None);
         assert!(settled.state().ended.is_empty());
     }
 }

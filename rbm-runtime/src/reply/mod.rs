@@ -230,7 +230,8 @@ impl fmt::Display for Reply {
                 f.write_str(">")?;
             }
             ReplyContent::RichCard(RichCard::Carousel(carousel)) => {
-                write!(f, "<carousel of {} cards>", carousel.card_contents.len())?;
+                let count = carousel.card_contents.len();
+                write!(f, "<carousel of {}>", validate::cards(count))?;
             }
             ReplyContent::File(info) => write!(f, "<file {}>", info.file_url)?,
             ReplyContent::UploadedFile(file) => write!(f, "<uploaded file {}>", file.file_name)?,

@@ -63,7 +63,7 @@ pub enum ReplyError {
         max: usize,
     },
     /// A carousel with too few or too many cards.
-    #[error("a carousel has {count} cards; it needs {MIN_CAROUSEL_CARDS} to {MAX_CAROUSEL_CARDS}")]
+    #[error("a carousel has {}; it needs {MIN_CAROUSEL_CARDS} to {MAX_CAROUSEL_CARDS}", cards(*count))]
     CarouselSize {
         /// How many cards it has.
         count: usize,
@@ -290,5 +290,14 @@ fn check_action(at: &str, action: &ActionKind) -> Result<(), ReplyError> {
             &recording.phone_number,
             usize::MAX,
         ),
+    }
+}
+
+/// "1 card", "2 cards".
+pub(crate) fn cards(count: usize) -> String {
+    if count == 1 {
+        "1 card".to_owned()
+    } else {
+        format!("{count} cards")
     }
 }

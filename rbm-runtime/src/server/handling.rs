@@ -80,6 +80,8 @@ pub(crate) struct Attempted {
     /// The user's state as the handler left it, to store with the done
     /// mark (only for a handled delivery whose handler changed it).
     pub(crate) state: Option<StateChange>,
+    /// Why replies were dropped (refused for good), joined; `None` if none was.
+    pub(crate) dropped: Option<String>,
 }
 
 impl Attempted {
@@ -88,6 +90,7 @@ impl Attempted {
             route: None,
             attempt,
             state: None,
+            dropped: None,
         }
     }
 }
@@ -135,10 +138,12 @@ impl Handling {
                     }
                     Err(error) => (Attempt::Undeliverable(error.to_string()), None),
                 };
+                let dropped = context.dropped();
                 Attempted {
                     route,
                     attempt,
                     state,
+                    dropped: (!dropped.is_empty()).then(|| dropped.join("; ")),
                 }
             }
         }

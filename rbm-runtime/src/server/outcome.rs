@@ -58,6 +58,18 @@ pub(crate) enum Outcome {
 }
 
 impl Outcome {
+    /// Why the agent did not handle the delivery, when it was its handling
+    /// (or keeping its result) that failed.
+    pub(crate) fn failure(&self) -> Option<String> {
+        match self {
+            Self::Failed(reason) | Self::Undeliverable(reason) | Self::StoreFailed(reason) => {
+                Some(reason.clone())
+            }
+            Self::Panicked => Some("the handler panicked".to_owned()),
+            _ => None,
+        }
+    }
+
     /// The single status of each outcome.
     pub(crate) fn status(&self) -> StatusCode {
         match self {
@@ -163,6 +175,8 @@ pub(crate) struct DeliveryFacts<'a> {
     /// The route whose handler ran, as the agent's dispatch returned it.
     pub(crate) route: Option<&'static RouteInfo>,
     pub(crate) path: &'a str,
+    /// Why replies were dropped, for the testing kit.
+    pub(crate) dropped: Option<String>,
 }
 
 /// Writes the one log line of a request.

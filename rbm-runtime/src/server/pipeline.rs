@@ -85,6 +85,11 @@ pub(crate) struct StoredJob {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StoredEntry(pub(crate) EntryId);
 
+/// Why an inline delivery was not handled, attached to its response for
+/// the in-process testing kit.
+#[derive(Debug, Clone)]
+pub(crate) struct HandlingFailure(pub(crate) String);
+
 impl Pipeline {
     /// Logs what is served and where replies go.
     pub(crate) fn announce(&self) {
@@ -137,9 +142,10 @@ impl Pipeline {
     }
 
     /// Waits for the attempt of a stored entry (testing kit).
-    pub(crate) async fn attempted(&self, id: EntryId) {
-        if let Mode::Inbox { inbox, .. } = &self.mode {
-            inbox.attempted(id).await;
+    pub(crate) async fn attempted(&self, id: EntryId) -> Option<String> {
+        match &self.mode {
+            Mode::Inbox { inbox, .. } => inbox.attempted(id).await,
+            Mode::Inline { .. } => None,
         }
     }
 
@@ -170,7 +176,11 @@ impl Pipeline {
         };
         let outcome = self.outcome(&method, &head, body, &mut facts).await;
         outcome::log(&outcome, &facts, started.elapsed());
+        let failure = outcome.failure().or_else(|| facts.dropped.take());
         let mut response = outcome.into_response();
+        if let Some(failure) = failure {
+            response.extensions_mut().insert(HandlingFailure(failure));
+        }
         if let (Some(stored), Some(delivery), Mode::Inbox { inbox, .. }) =
             (facts.stored, facts.delivery, &self.mode)
         {
@@ -381,6 +391,7 @@ impl Pipeline {
             .attempt(agent.as_ref(), delivery, &identity.name)
             .await;
         facts.route = attempted.route;
+        facts.dropped = attempted.dropped;
         let outcome = match attempted.attempt {
             Attempt::Handled => Outcome::Handled,
             Attempt::Undeliverable(reason) => Outcome::Undeliverable(reason),

@@ -153,10 +153,20 @@ impl WebhookHandler {
         &self.pipeline.handling.store
     }
 
-    /// Waits until the attempt of stored entry `id` has ended.
+    /// Waits until the attempt of stored entry `id` has ended; why it
+    /// failed, if it did.
     #[cfg_attr(not(feature = "testing"), allow(dead_code))]
-    pub(crate) async fn attempted(&self, id: EntryId) {
-        self.pipeline.attempted(id).await;
+    pub(crate) async fn attempted(&self, id: EntryId) -> Option<String> {
+        self.pipeline.attempted(id).await
+    }
+
+    /// Why the agent did not handle an inline delivery, as its response says.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn failure<B>(&self, response: &http::Response<B>) -> Option<String> {
+        response
+            .extensions()
+            .get::<super::pipeline::HandlingFailure>()
+            .map(|failure| failure.0.clone())
     }
 
     /// Handles one request exactly as the server would and returns its response.

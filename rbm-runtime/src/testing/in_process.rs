@@ -75,17 +75,17 @@ impl Transport for InProcess {
             capture::during_delivery(tag, self.handler.handle(push.request(&self.path))).await;
         // Inline, the pipeline sends replies before it answers; from the
         // inbox, once the entry's attempt ended: all are recorded now.
-        let tag = match self.handler.stored_entry(&response) {
+        let (tag, failure) = match self.handler.stored_entry(&response) {
             Some(entry) => {
-                self.handler.attempted(entry).await;
-                capture::entry_tag(entry)
+                let failure = self.handler.attempted(entry).await;
+                (capture::entry_tag(entry), failure)
             }
-            None => tag,
+            None => (tag, self.handler.failure(&response)),
         };
         let (messages, events) = self.captured.sent_for(tag, since);
         let messages = messages.iter().map(AgentMessage::from_outgoing).collect();
         let events = events.iter().map(SentEvent::from_outgoing).collect();
-        Ok(Replies::new(response.status(), messages, events))
+        Ok(Replies::new(response.status(), messages, events).with_failure(failure))
     }
 }
 

@@ -15,6 +15,7 @@ pub struct Replies {
     status: StatusCode,
     messages: Vec<AgentMessage>,
     events: Vec<SentEvent>,
+    failure: Option<String>,
 }
 
 impl Replies {
@@ -24,12 +25,29 @@ impl Replies {
             status,
             messages,
             events,
+            failure: None,
         }
     }
 
     /// The HTTP status the webhook answered.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// Why the agent did not handle the delivery (its handler's error, a
+    /// panic, a store failure), or why a reply it returned was not sent (a
+    /// limit it broke), when the bot is in this process
+    /// ([`TestBot`](super::TestBot)): `None` if all went well. In inbox
+    /// mode a failed delivery is still acknowledged (`200`) and tried again
+    /// later; this says why its first attempt failed.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// These replies, with why handling failed.
+    pub fn with_failure(mut self, failure: Option<String>) -> Self {
+        self.failure = failure;
+        self
     }
 
     /// The agent messages sent, in order.
@@ -120,6 +138,9 @@ impl<'a> IntoIterator for &'a Replies {
 impl fmt::Display for Replies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "  status {}", self.status)?;
+        if let Some(failure) = &self.failure {
+            writeln!(f, "  problem: {failure}")?;
+        }
         if self.messages.is_empty() {
             writeln!(f, "  (no reply)")?;
         }
