@@ -65,13 +65,9 @@ pub(crate) fn parse(line: &str) -> Result<Input, String> {
         ("help" | "h" | "?", _) => Ok(Input::Help),
         ("quit" | "q" | "exit", _) => Ok(Input::Quit),
         ("location" | "loc", [lat, lon]) => {
-            let degrees = |s: &str| s.trim_end_matches(',').parse::<f64>().ok();
-            match (degrees(lat), degrees(lon)) {
-                (Some(lat), Some(lon)) if lat.abs() <= 90.0 && lon.abs() <= 180.0 => {
-                    Ok(Input::Location(lat, lon))
-                }
-                _ => Err("usage: /location LAT LON (degrees, e.g. /location 60.17 24.94)".into()),
-            }
+            let lat = degrees("latitude", lat, 90.0)?;
+            let lon = degrees("longitude", lon, 180.0)?;
+            Ok(Input::Location(lat, lon))
         }
         ("location" | "loc", _) => Err("usage: /location LAT LON".into()),
         ("file", [url]) => Ok(Input::File((*url).to_owned(), guess_mime(url).to_owned())),
@@ -80,6 +76,20 @@ pub(crate) fn parse(line: &str) -> Result<Input, String> {
         ("event", [kind]) => event(kind).map(Input::Event),
         ("event", _) => Err("usage: /event read|delivered|typing|subscribe|unsubscribe".into()),
         _ => Err(format!("unknown command /{name}; type /help")),
+    }
+}
+
+/// `value` as degrees within ±`limit`, or which coordinate is wrong and why.
+fn degrees(name: &str, value: &str, limit: f64) -> Result<f64, String> {
+    let shown = value.trim_end_matches(',');
+    match shown.parse::<f64>() {
+        Ok(degrees) if degrees.abs() <= limit => Ok(degrees),
+        Ok(_) => Err(format!(
+            "the {name} {shown} is out of range: it must be between -{limit} and {limit}"
+        )),
+        Err(_) => Err(format!(
+            "the {name} {shown:?} is not a number of degrees (e.g. /location 60.17 24.94)"
+        )),
     }
 }
 
@@ -145,7 +155,15 @@ mod tests {
         );
         assert_eq!(parse("/quit"), Ok(Input::Quit));
         assert_eq!(parse(""), Ok(Input::Nothing));
-        assert!(parse("/location 100 0").is_err());
+        assert_eq!(
+            parse("/location 95 200"),
+            Err("the latitude 95 is out of range: it must be between -90 and 90".into())
+        );
+        assert_eq!(
+            parse("/location 45 200"),
+            Err("the longitude 200 is out of range: it must be between -180 and 180".into())
+        );
+        assert!(parse("/location north 0").is_err_and(|e| e.contains("latitude \"north\"")));
         assert!(parse("/event nap").is_err());
         assert!(parse("/nope").is_err());
     }

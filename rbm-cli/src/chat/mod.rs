@@ -252,7 +252,11 @@ impl Chat {
             }
             Input::Location(lat, lon) => google.location(lat, lon),
             Input::File(url, mime) => google.file(url, mime),
-            Input::Event(event) => event_push(&google, event, self.last_agent_message.as_deref()),
+            Input::Event(event) => {
+                let about = self.last_agent_message.as_deref();
+                println!("     {}", event_sent(&event, about));
+                event_push(&google, event, about)
+            }
         };
         self.deliver(builder).await
     }
@@ -314,6 +318,20 @@ fn event_push(
     }
 }
 
+/// What `rbm chat` says it sent for `/event`.
+fn event_sent(event: &UserEventType, last_agent_message: Option<&str>) -> String {
+    let names_a_message = matches!(event, UserEventType::Delivered | UserEventType::Read);
+    match last_agent_message {
+        Some(_) if names_a_message => {
+            format!("(sent the user event {event} for the bot's last message)")
+        }
+        None if names_a_message => {
+            format!("(sent the user event {event}; the bot has sent no message it could be about)")
+        }
+        _ => format!("(sent the user event {event})"),
+    }
+}
+
 /// Probes the bot with the console's handshake until it answers.
 async fn wait_ready(
     bot: &HttpBot,
@@ -370,6 +388,22 @@ fn random_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_is_confirmed_with_what_it_is_about() {
+        assert_eq!(
+            event_sent(&UserEventType::Read, Some("m1")),
+            "(sent the user event READ for the bot's last message)"
+        );
+        assert_eq!(
+            event_sent(&UserEventType::Read, None),
+            "(sent the user event READ; the bot has sent no message it could be about)"
+        );
+        assert_eq!(
+            event_sent(&UserEventType::IsTyping, Some("m1")),
+            "(sent the user event IS_TYPING)"
+        );
+    }
 
     #[test]
     fn only_delivered_and_read_name_the_last_agent_message() {

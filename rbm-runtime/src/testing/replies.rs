@@ -78,7 +78,8 @@ impl Replies {
     }
 
     /// Panics (showing the exchange) unless the delivery was accepted (200)
-    /// and one of the messages is the text `text`.
+    /// and one of the messages is exactly the text `text` (same case, same
+    /// whitespace, the whole text).
     #[track_caller]
     pub fn expect_text(&self, text: &str) -> &Self {
         if self.status != StatusCode::OK || !self.texts().contains(&text) {
