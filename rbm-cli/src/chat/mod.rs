@@ -129,6 +129,7 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
         buttons: Vec::new(),
         last_agent_message: None,
         cursor: 0,
+        heard_from_bot: false,
     };
     let result = tokio::select! {
         result = chat.session(&args) => result,
@@ -150,6 +151,9 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
     result
 }
 
+/// How long `--url` waits for a first reply before saying none came.
+const FIRST_REPLY_WAIT: Duration = Duration::from_millis(1500);
+
 /// The state of one conversation.
 struct Chat {
     bot: HttpBot,
@@ -162,6 +166,9 @@ struct Chat {
     last_agent_message: Option<String>,
     /// How many of the fake API's requests were shown already.
     cursor: usize,
+    /// Whether the bot ever called this tool's fake API (a bot reached by
+    /// `--url` may not have been started with the environment it needs).
+    heard_from_bot: bool,
 }
 
 impl Chat {
@@ -277,9 +284,29 @@ impl Chat {
                 "     (the webhook answered {}: Google would redeliver it)",
                 replies.status()
             );
+        } else if self.process.is_none() && !self.heard_from_bot {
+            self.wait_for_a_first_reply().await;
         }
         self.show_new();
         Ok(())
+    }
+
+    /// A bot reached by `--url` that has never called this tool: waits a
+    /// little for its replies (in inbox mode they come after the `200`),
+    /// and says why none may come.
+    async fn wait_for_a_first_reply(&mut self) {
+        let deadline = tokio::time::Instant::now() + FIRST_REPLY_WAIT;
+        while tokio::time::Instant::now() < deadline {
+            if self.api.requests().len() > self.cursor {
+                self.heard_from_bot = true;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        println!(
+            "     (nothing from the bot reached rbm: if it answers, it sends its replies elsewhere; \
+             start it with the environment printed above)"
+        );
     }
 
     /// Shows what the bot sent to this user since the last time.
