@@ -94,3 +94,38 @@ fn state(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    fn parse_args(args: &str) -> (Options, String) {
+        let mut errors = Errors::default();
+        let options = parse(args.parse().expect("tokens"), &mut errors);
+        (options, errors.to_compile_errors().to_string())
+    }
+
+    #[test]
+    fn state_takes_a_type_next_to_read_receipts() {
+        let (options, errors) = parse_args("read_receipts, state = flows::Wizard<u8>");
+        assert!(errors.is_empty(), "{errors}");
+        assert!(options.read_receipts);
+        let state = options.state.map(|ty| ty.to_token_stream().to_string());
+        assert_eq!(state.as_deref(), Some("flows :: Wizard < u8 >"));
+        let (options, _) = parse_args("");
+        assert!(options.state.is_none() && !options.read_receipts);
+    }
+
+    #[test]
+    fn state_without_a_type_or_as_a_string_is_explained() {
+        let (options, errors) = parse_args("state");
+        assert!(options.state.is_none());
+        assert!(errors.contains("`state` needs a type"), "{errors}");
+        let (options, errors) = parse_args("state = \"Order\"");
+        assert!(options.state.is_none());
+        assert!(errors.contains("not a string"), "{errors}");
+        let (_, errors) = parse_args("state = A, state = B");
+        assert!(errors.contains("given twice"), "{errors}");
+    }
+}

@@ -76,3 +76,43 @@ pub(crate) fn save(result: TokenStream) -> TokenStream {
         #SAVE_STATE(__rbm_ctx, &__rbm_state, #result)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    fn path_of(ty: &str) -> Option<String> {
+        let ty: Type = syn::parse_str(ty).expect("a type");
+        enum_path(&ty).map(|path| path.to_token_stream().to_string())
+    }
+
+    #[test]
+    fn a_state_enum_is_named_by_its_path_with_turbofish_arguments() {
+        assert_eq!(path_of("Order").as_deref(), Some("Order"));
+        assert_eq!(
+            path_of("flows::Wizard<u8>").as_deref(),
+            Some("flows :: Wizard :: < u8 >")
+        );
+        assert_eq!(path_of("(Order)").as_deref(), Some("Order"));
+    }
+
+    #[test]
+    fn a_type_that_is_no_path_names_no_variants() {
+        assert_eq!(path_of("(u8, u8)"), None);
+        assert_eq!(path_of("<T as Trait>::State"), None);
+        assert_eq!(path_of("&'static Order"), None);
+    }
+
+    #[test]
+    fn a_filter_matches_every_shape_of_variant() {
+        let ty: Type = syn::parse_str("Order").expect("a type");
+        let filter = StateFilter {
+            variant: syn::parse_str("Paying").expect("an ident"),
+        };
+        assert_eq!(
+            matches(&ty, &filter).to_string(),
+            ":: core :: matches ! (& __rbm_state , Order :: Paying { .. })"
+        );
+    }
+}

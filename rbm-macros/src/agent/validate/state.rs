@@ -114,3 +114,95 @@ pub(crate) fn filter(
     }
     Ok(Some(StateFilter { variant }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::parse;
+
+    fn keys(state: &str) -> Vec<Key> {
+        let lit: syn::LitStr = syn::parse_str(&format!("{state:?}")).expect("a literal");
+        vec![Key::State(syn::parse_str("state").expect("an ident"), lit)]
+    }
+
+    fn declared() -> Type {
+        syn::parse_str("Order").expect("a type")
+    }
+
+    fn filter_of(state: &str, declared: Option<&Type>) -> (Option<String>, String) {
+        let mut errors = Errors::default();
+        let filter = filter(&keys(state), declared, &mut errors);
+        let variant = filter.ok().flatten().map(|f| f.variant.to_string());
+        (variant, errors.to_compile_errors().to_string())
+    }
+
+    #[test]
+    fn a_filter_names_a_variant() {
+        let (variant, errors) = filter_of("Paying", Some(&declared()));
+        assert_eq!(variant.as_deref(), Some("Paying"));
+        assert!(errors.is_empty(), "{errors}");
+        let mut errors = Errors::default();
+        assert!(matches!(
+            filter(&[], Some(&declared()), &mut errors),
+            Ok(None)
+        ));
+    }
+
+    #[test]
+    fn a_filter_that_is_no_identifier_is_explained() {
+        let (variant, errors) = filter_of("not an ident", Some(&declared()));
+        assert_eq!(variant, None);
+        assert!(errors.contains("names no enum variant"), "{errors}");
+        let (_, errors) = filter_of("Order::Paying", Some(&declared()));
+        assert!(errors.contains("write the variant alone"), "{errors}");
+        let (_, errors) = filter_of("", Some(&declared()));
+        assert!(errors.contains("names no enum variant"), "{errors}");
+    }
+
+    #[test]
+    fn a_filter_needs_a_declared_state_enum() {
+        let (variant, errors) = filter_of("Paying", None);
+        assert_eq!(variant, None);
+        assert!(errors.contains("declares none"), "{errors}");
+        let tuple: Type = syn::parse_str("(u8, u8)").expect("a type");
+        let (variant, errors) = filter_of("Paying", Some(&tuple));
+        assert_eq!(variant, None);
+        assert!(
+            errors.contains("needs a state enum named by its path"),
+            "{errors}"
+        );
+    }
+
+    fn param_errors(method: &str, declared: Option<&Type>) -> (bool, String) {
+        let mut item: syn::ItemImpl =
+            syn::parse_str(&format!("impl Bot {{ #[on_message] {method} }}")).expect("an impl");
+        let mut errors = Errors::default();
+        let agent = parse::parse(&mut item, &mut errors);
+        let usable = params(&agent.handlers[0], declared, &mut errors);
+        (usable, errors.to_compile_errors().to_string())
+    }
+
+    #[test]
+    fn the_state_parameter_is_the_declared_type_once() {
+        let ok = "async fn a(&self, text: Text, order: &mut ::core::primitive::u8) {}";
+        let u8_state: Type = syn::parse_str("u8").expect("a type");
+        assert_eq!(param_errors(ok, Some(&u8_state)), (true, String::new()));
+
+        let (usable, errors) = param_errors("async fn a(&self, o: &mut Order) {}", None);
+        assert!(!usable);
+        assert!(errors.contains("#[rbm_agent(state = Order)]"), "{errors}");
+
+        let twice = "async fn a(&self, o: &mut Order, again: &mut Order) {}";
+        let (usable, errors) = param_errors(twice, Some(&declared()));
+        assert!(!usable);
+        assert!(
+            errors.contains("already takes the conversation state"),
+            "{errors}"
+        );
+
+        let other = "async fn a(&self, cart: &mut Cart) {}";
+        let (usable, errors) = param_errors(other, Some(&declared()));
+        assert!(!usable);
+        assert!(errors.contains("is not this agent's state"), "{errors}");
+    }
+}
