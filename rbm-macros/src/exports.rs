@@ -112,6 +112,12 @@ exports! {
     /// Picks how any other return value is finished.
     OTHER_RETURN_KIND = "OtherReturnKind";
 
+    // Conversation state.
+    /// The user's state, loaded once per delivery.
+    LOAD_STATE = "load_state";
+    /// Stores what a handler made of the state, if it succeeded.
+    SAVE_STATE = "save_state";
+
     // The parameter trait of each route kind.
     /// Parameters of `text` routes.
     TEXT_PARAM = "TextParam";

@@ -87,7 +87,8 @@ use proc_macro::TokenStream;
 /// | `#[on_unknown]` | a payload of no known kind (kept as raw JSON) |
 ///
 /// A handler may carry several route attributes (`#[on_message(text = "menu", ignore_case)]`
-/// and `#[on_message(postback = "menu")]` on the same method).
+/// and `#[on_message(postback = "menu")]` on the same method). Every route attribute also
+/// takes `state = "Variant"` (see [Conversation state](#conversation-state)).
 ///
 /// ## Read receipts
 ///
@@ -96,14 +97,70 @@ use proc_macro::TokenStream;
 /// takes it (or none). The receipt's event id is derived from the delivery, so a delivery
 /// that failed and is redelivered does not show the user a second receipt. Without the
 /// argument, take `&Context` in a handler and call `ctx.mark_read()` where it fits.
-/// `#[rbm_agent]` takes no other argument; an unknown one is a compile error (with a "did
-/// you mean").
+/// Besides `read_receipts`, `#[rbm_agent]` takes only `state = T` (below); an unknown
+/// argument is a compile error (with a "did you mean").
+///
+/// ## Conversation state
+///
+/// `#[rbm_agent(state = Order)]` (`#[rbm_agent(read_receipts, state = Order)]` with both)
+/// keeps an `Order` per user: `Serialize + DeserializeOwned + Default + Send`, and
+/// `Order::default()` for a new user. A handler takes it as a `&mut Order` parameter (any
+/// name, any position, written with the same path as in the attribute); what the handler
+/// leaves there is stored with the delivery's done mark, only if the handler succeeded, so
+/// a failed delivery is redelivered with the state it first saw. Assign `Order::default()`
+/// to start over. A handler that does not take `&mut Order` stores nothing itself; it may
+/// read, set or reset the state through `&Context` (`state`, `set_state`, `reset_state`).
+///
+/// Every route attribute takes `state = "Variant"`: the route matches only while the state
+/// is that variant of the state enum (a unit, tuple or struct variant alike); a variant the
+/// enum does not have is a compile error on the string.
+///
+/// ```rust
+/// use rbm_runtime::prelude::*;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Default, Serialize, Deserialize)]
+/// enum Order {
+///     #[default]
+///     Browsing,
+///     Sizing,
+///     Paying { total: u32 },
+/// }
+///
+/// struct Pizza;
+///
+/// #[rbm_agent(state = Order)]
+/// impl Pizza {
+///     #[on_message(text = "order", ignore_case)]
+///     async fn order(&self, order: &mut Order) -> Reply {
+///         *order = Order::Sizing;
+///         Reply::text("How many?")
+///     }
+///
+///     #[on_message(regex = r"^(?<n>\d+)$", state = "Sizing")]
+///     async fn size(&self, n: u32, order: &mut Order) -> Reply {
+///         *order = Order::Paying { total: n * 12 };
+///         Reply::text(format!("{} EUR, tap Pay", n * 12))
+///     }
+///
+///     #[on_message(text = "help", state = "Paying")]
+///     async fn help_paying(&self) -> Reply {
+///         Reply::text("Tap Pay to finish")
+///     }
+///
+///     #[on_message(text = "help")] // in every other state
+///     async fn help(&self) -> Reply {
+///         Reply::text("Say order")
+///     }
+/// }
+/// # fn main() {}
+/// ```
 ///
 /// ## Matching order
 ///
 /// The payload's kind is classified first (message, user event, server event,
 /// launch event, unknown). Then, within the kind, routes are tried in this order
-/// (an exact match always beats a pattern):
+/// (an exact match always beats a pattern; routes limited to a state come first, see below):
 ///
 /// 1. **Text**: exact `text = ...` → `text = ..., ignore_case` → `command` (case-sensitive,
 ///    then ignore_case) → `prefix` (longest first) → `regex` (declaration order) → `text` (any).
@@ -121,6 +178,14 @@ use proc_macro::TokenStream;
 /// 4. **File**: exact MIME type → `type/*` wildcard → `file` (any).
 /// 5. Any message still not taken: the `#[on_message]` fallback.
 /// 6. **Events**: the route naming the event type (or new launch state) → the route without keys.
+///
+/// Within each step, the routes limited to the user's current state (`state = "..."`) are
+/// tried first, in the order above, then the routes without `state`; a route limited to
+/// another state is skipped. So while the state is `Checkout`,
+/// `#[on_message(text = "help", state = "Checkout")]` takes `help` before
+/// `#[on_message(text = "help")]` (and so would `#[on_message(text, state = "Checkout")]`);
+/// in any other state the unfiltered one does. One matcher may appear once per state and
+/// once without `state`; twice with the same `state` is an unreachable route.
 ///
 /// A route whose parameters cannot be extracted from this delivery (a typed
 /// segment or capture that does not parse, a required value that is absent)
@@ -153,6 +218,7 @@ use proc_macro::TokenStream;
 /// | `&UnknownPayload` | the raw JSON | `on_unknown` |
 /// | `&Context` | sends extra replies and agent events (`reply`, `typing`, `mark_read`) | everything |
 /// | `&Delivery` | the delivery with its Pub/Sub metadata | everything |
+/// | `&mut T` | the conversation state, with `#[rbm_agent(state = T)]` | everything |
 ///
 /// A type a route cannot provide (a `Location` on a text route) is a compile error
 /// on that parameter, whose note lists what the route allows.
@@ -180,8 +246,12 @@ use proc_macro::TokenStream;
 /// templates and segments no parameter takes; invalid MIME types; duplicate or
 /// unreachable routes (including a template an earlier one of the same shape always
 /// takes first); more than one fallback; parameter and return types a route does not
-/// allow; and a handler whose future is not `Send` (an `Rc` or a `MutexGuard` held
-/// across an `.await`), reported on the handler's name.
+/// allow; a handler whose future is not `Send` (an `Rc` or a `MutexGuard` held
+/// across an `.await`), reported on the handler's name; a `&mut` parameter on an agent
+/// without `state = T`, twice in one handler or of another type than `T`; a
+/// `state = "..."` filter without a declared state, that is no identifier or that names
+/// a variant `T` does not have; and a state type that is not `Serialize`,
+/// `DeserializeOwned`, `Default` and `Send`, reported on the type in the attribute.
 #[proc_macro_attribute]
 pub fn rbm_agent(args: TokenStream, item: TokenStream) -> TokenStream {
     agent::rbm_agent(args.into(), item.into()).into()

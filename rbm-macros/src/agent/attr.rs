@@ -70,7 +70,11 @@ const MESSAGE_KEYS: &[&str] = &[
     "location",
     "file",
     "mime",
+    "state",
 ];
+
+/// The key every route attribute takes: the state the route is limited to.
+const STATE_KEY: &str = "state";
 
 /// Parses the keys of one route attribute: the well-formed ones, and
 /// whether all were (errors recorded).
@@ -86,13 +90,15 @@ pub(crate) fn parse(kind: AttrKind, attr: &Attribute, errors: &mut Errors) -> (V
                 kind.name()
             ),
         ),
-        Meta::List(list) if kind == AttrKind::Unknown => {
-            errors.spanned(list, "`#[on_unknown]` takes no keys");
-        }
         Meta::List(list) => {
             let result = list.parse_nested_meta(|meta| {
                 let key = match kind {
+                    _ if meta.path.is_ident(STATE_KEY) => state_key(&meta, errors)?,
                     AttrKind::Message => message_key(&meta, errors)?,
+                    AttrKind::Unknown => {
+                        unknown_key(&meta, kind.name(), &[STATE_KEY], errors)?;
+                        None
+                    }
                     _ => flag_key(kind, &meta, errors)?,
                 };
                 keys.extend(key);
@@ -127,13 +133,31 @@ fn message_key(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<O
     Ok(key)
 }
 
+/// `state = "Variant"`, in any route attribute; `None` when it is broken
+/// (recorded). What the variant names is `validate`'s business.
+fn state_key(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Option<Key>> {
+    let Some(ident) = meta.path.get_ident().cloned() else {
+        return Ok(None);
+    };
+    if !meta.input.peek(syn::Token![=]) {
+        errors.spanned(
+            &meta.path,
+            "`state` needs the variant the route is limited to: write `state = \"Checkout\"`",
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    Ok(string_value(meta, errors)?.map(|lit| Key::State(ident, lit)))
+}
+
 /// One key of an event attribute; `None` when it is broken (recorded).
 fn flag_key(
     kind: AttrKind,
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
 ) -> syn::Result<Option<Key>> {
-    let names: Vec<&str> = kind.flags().iter().map(|(k, _)| *k).collect();
+    let mut names: Vec<&str> = kind.flags().iter().map(|(k, _)| *k).collect();
+    names.push(STATE_KEY);
     let ident = meta.path.get_ident().cloned();
     let Some((ident, variant)) = ident.and_then(|ident| {
         let variant = kind.flags().iter().find(|(k, _)| ident == k)?.1;

@@ -1,8 +1,14 @@
 //! The generated dispatch: classify the payload, then try the candidate
 //! routes in the documented priority order, inside one `match`.
+//!
+//! Within each step of that order (one kind of content, the fallback, one
+//! kind of event), the routes limited to a state (`state = "Variant"`) are
+//! tried first, in the step's own order, then the routes without a filter:
+//! a route for the current state beats a route for every state.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::Type;
 
 use super::call::route_block;
 use super::model::{Handler, Matcher, Mime, Piece, Postback, Route};
@@ -15,31 +21,55 @@ use crate::exports::{
 /// The routes to dispatch: `(index in RouteInfo table, route)`.
 type Live<'a> = Vec<(usize, &'a Route)>;
 
-/// The body of `Agent::dispatch`: a `match` on the payload kind.
-pub(crate) fn dispatch(handlers: &[Handler], routes: &[Route], live: &Live<'_>) -> TokenStream {
+/// The routes limited to a state, then the others: each step is generated
+/// once per pass, in this order.
+type Passes<'a> = [Live<'a>; 2];
+
+/// The body of `Agent::dispatch`: a `match` on the payload kind. `state` is
+/// the agent's state type, when it declares one.
+pub(crate) fn dispatch(
+    handlers: &[Handler],
+    routes: &[Route],
+    live: &Live<'_>,
+    state: Option<&Type>,
+) -> TokenStream {
     let block = |index: usize, input: TokenStream| {
         let route = &routes[index];
-        route_block(index, route, &handlers[route.handler], input)
+        route_block(index, route, &handlers[route.handler], input, state)
     };
     let plain = quote! { #INPUT::new(__rbm_delivery, __rbm_ctx) };
-    let select = |f: &dyn Fn(&Matcher) -> bool| -> Vec<usize> {
-        live.iter()
-            .filter(|(_, r)| f(&r.matcher))
-            .map(|(i, _)| *i)
+    let (filtered, unfiltered): (Live<'_>, Live<'_>) =
+        live.iter().partition(|(_, route)| route.filter.is_some());
+    let passes: Passes<'_> = [filtered, unfiltered];
+    let select = |f: &dyn Fn(&Matcher) -> bool| -> Vec<Vec<usize>> {
+        passes
+            .iter()
+            .map(|pass| {
+                pass.iter()
+                    .filter(|(_, r)| f(&r.matcher))
+                    .map(|(i, _)| *i)
+                    .collect()
+            })
+            .collect()
+    };
+    let blocks = |indexes: Vec<Vec<usize>>| -> Vec<TokenStream> {
+        indexes
+            .into_iter()
+            .flatten()
+            .map(|i| block(i, plain.clone()))
             .collect()
     };
 
     let mut arms = Vec::new();
 
     let content_arms = [
-        text_arm(live, &block, &plain),
-        postback_arm(live, &block, &plain),
-        location_arm(&select(&|m| *m == Matcher::Location), &block, &plain),
-        file_arm(live, &block, &plain),
+        text_arm(&passes, &block, &plain),
+        postback_arm(&passes, &block, &plain),
+        location_arm(&blocks(select(&|m| *m == Matcher::Location))),
+        file_arm(&passes, &block, &plain),
     ];
-    let fallback = select(&|m| *m == Matcher::Fallback);
+    let fallback = blocks(select(&|m| *m == Matcher::Fallback));
     if content_arms.iter().any(|a| !a.is_empty()) || !fallback.is_empty() {
-        let fallback = fallback.iter().map(|&i| block(i, plain.clone()));
         arms.push(quote! {
             #PAYLOAD::Message(__rbm_message) => {
                 match &__rbm_message.content {
@@ -57,39 +87,43 @@ pub(crate) fn dispatch(handlers: &[Handler], routes: &[Route], live: &Live<'_>) 
                      enum_path: TokenStream,
                      optional: bool,
                      of: &dyn Fn(&Matcher) -> Option<&Vec<&'static str>>| {
-        let routes: Vec<_> = live
-            .iter()
-            .filter_map(|(i, r)| of(&r.matcher).map(|types| (*i, types)))
-            .collect();
-        if routes.is_empty() {
-            return None;
-        }
-        let specific = routes
-            .iter()
-            .filter(|(_, t)| !t.is_empty())
-            .map(|(i, types)| {
-                let patterns = types.iter().map(|t| {
-                    let variant = format_ident!("{t}");
-                    if optional {
-                        quote! { ::core::option::Option::Some(#enum_path::#variant) }
-                    } else {
-                        quote! { #enum_path::#variant }
+        let mut steps = Vec::new();
+        for pass in &passes {
+            let routes: Vec<_> = pass
+                .iter()
+                .filter_map(|(i, r)| of(&r.matcher).map(|types| (*i, types)))
+                .collect();
+            // Several routes may name one type (in different states): each
+            // is tried in turn, so each gets its own test, not a `match` arm.
+            let specific = routes
+                .iter()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(i, types)| {
+                    let patterns = types.iter().map(|t| {
+                        let variant = format_ident!("{t}");
+                        if optional {
+                            quote! { ::core::option::Option::Some(#enum_path::#variant) }
+                        } else {
+                            quote! { #enum_path::#variant }
+                        }
+                    });
+                    let body = block(*i, plain.clone());
+                    quote! {
+                        if ::core::matches!(&__rbm_event.#field, #(#patterns)|*) { #body }
                     }
                 });
-                let body = block(*i, plain.clone());
-                quote! { #(#patterns)|* => { #body } }
-            });
-        let any = routes
-            .iter()
-            .filter(|(_, t)| t.is_empty())
-            .map(|(i, _)| block(*i, plain.clone()));
+            let any = routes
+                .iter()
+                .filter(|(_, t)| t.is_empty())
+                .map(|(i, _)| block(*i, plain.clone()));
+            steps.extend(specific.chain(any));
+        }
+        if steps.is_empty() {
+            return None;
+        }
         Some(quote! {
             #PAYLOAD::#variant(__rbm_event) => {
-                match &__rbm_event.#field {
-                    #(#specific)*
-                    _ => {}
-                }
-                #(#any)*
+                #(#steps)*
             }
         })
     };
@@ -123,11 +157,10 @@ pub(crate) fn dispatch(handlers: &[Handler], routes: &[Route], live: &Live<'_>) 
             _ => None,
         },
     ));
-    let unknown = select(&|m| *m == Matcher::Unknown);
+    let unknown = blocks(select(&|m| *m == Matcher::Unknown));
     if !unknown.is_empty() {
-        let blocks = unknown.iter().map(|&i| block(i, plain.clone()));
         arms.push(quote! {
-            #PAYLOAD::Unknown(_) => { #(#blocks)* }
+            #PAYLOAD::Unknown(_) => { #(#unknown)* }
         });
     }
 
@@ -142,9 +175,29 @@ pub(crate) fn dispatch(handlers: &[Handler], routes: &[Route], live: &Live<'_>) 
 
 type Block<'b> = dyn Fn(usize, TokenStream) -> TokenStream + 'b;
 
-/// `MessageContent::Text`: exact, ignore_case, commands, prefixes (longest
-/// first), regexes (declaration order), any text.
-fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+/// The arm `pattern => { ... }` trying `steps` in order; nothing when
+/// there are none. Each step is a block of its own, so their local names
+/// do not meet.
+fn arm(pattern: TokenStream, steps: Vec<TokenStream>) -> TokenStream {
+    if steps.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #pattern => { #({ #steps })* }
+    }
+}
+
+/// `MessageContent::Text`: in each pass, exact, ignore_case, commands,
+/// prefixes (longest first), regexes (declaration order), any text.
+fn text_arm(passes: &Passes<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+    let steps = passes
+        .iter()
+        .flat_map(|pass| text_steps(pass, block, plain))
+        .collect();
+    arm(quote! { #MESSAGE_CONTENT::Text(__rbm_text) }, steps)
+}
+
+fn text_steps(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Vec<TokenStream> {
     let mut exact = Vec::new();
     let mut folded = Vec::new();
     let mut commands = Vec::new();
@@ -158,23 +211,20 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
             Matcher::Text {
                 value: Some(v),
                 ignore_case: false,
-            } => exact.push(literal_arm(v, block(i, plain.clone()))),
+            } => exact.push((v.clone(), block(i, plain.clone()))),
             Matcher::Text {
                 value: Some(v),
                 ignore_case: true,
-            } => folded.push(literal_arm(&v.to_lowercase(), block(i, plain.clone()))),
+            } => folded.push((v.to_lowercase(), block(i, plain.clone()))),
             Matcher::Text { value: None, .. } => any.push(block(i, plain.clone())),
             Matcher::Command {
                 word,
                 ignore_case: false,
-            } => commands.push(literal_arm(word, block(i, with_rest.clone()))),
+            } => commands.push((word.clone(), block(i, with_rest.clone()))),
             Matcher::Command {
                 word,
                 ignore_case: true,
-            } => folded_commands.push(literal_arm(
-                &word.to_lowercase(),
-                block(i, with_rest.clone()),
-            )),
+            } => folded_commands.push((word.to_lowercase(), block(i, with_rest.clone()))),
             Matcher::Prefix { value, ignore_case } => {
                 let body = block(i, with_rest.clone());
                 let attempt = quote! {
@@ -201,21 +251,26 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
             _ => {}
         }
     }
-    // Longer prefixes are more specific: they are tried first.
+    // Longer prefixes are more specific: they are tried first (a stable
+    // sort, so prefixes of one length keep their declaration order).
     prefixes.sort_by_key(|p| std::cmp::Reverse(p.0));
     let prefixes = prefixes.into_iter().map(|(_, p)| p);
     let mut body = Vec::new();
     if !exact.is_empty() {
+        let exact = literal_arms(exact);
         body.push(quote! { match __rbm_text.as_str() { #(#exact)* _ => {} } });
     }
     if !folded.is_empty() {
+        let folded = literal_arms(folded);
         body.push(quote! {
             let __rbm_lower = __rbm_text.to_lowercase();
             match __rbm_lower.as_str() { #(#folded)* _ => {} }
         });
     }
     if !commands.is_empty() || !folded_commands.is_empty() {
+        let commands = literal_arms(commands);
         let folded = (!folded_commands.is_empty()).then(|| {
+            let folded_commands = literal_arms(folded_commands);
             quote! {
                 let __rbm_word = __rbm_word.to_lowercase();
                 match __rbm_word.as_str() { #(#folded_commands)* _ => {} }
@@ -230,28 +285,46 @@ fn text_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStr
     body.extend(prefixes);
     body.extend(regexes);
     body.extend(any);
-    if body.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        #MESSAGE_CONTENT::Text(__rbm_text) => { #({ #body })* }
-    }
+    body
 }
 
-fn literal_arm(value: &str, body: TokenStream) -> TokenStream {
-    quote! { #value => { #body } }
+/// One `match` arm per distinct value, trying the blocks of every route of
+/// that value in order (routes of one value differ by their state filter).
+fn literal_arms(routes: Vec<(String, TokenStream)>) -> Vec<TokenStream> {
+    let mut values: Vec<(String, Vec<TokenStream>)> = Vec::new();
+    for (value, body) in routes {
+        match values.iter_mut().find(|(v, _)| *v == value) {
+            Some((_, bodies)) => bodies.push(body),
+            None => values.push((value, vec![body])),
+        }
+    }
+    values
+        .into_iter()
+        .map(|(value, bodies)| quote! { #value => { #(#bodies)* } })
+        .collect()
 }
 
-/// `MessageContent::SuggestionResponse`: exact data, templates (most
-/// literal characters first), any postback.
-fn postback_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+/// `MessageContent::SuggestionResponse`: in each pass, exact data,
+/// templates (most literal characters first), any postback.
+fn postback_arm(passes: &Passes<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+    let steps = passes
+        .iter()
+        .flat_map(|pass| postback_steps(pass, block, plain))
+        .collect();
+    arm(
+        quote! { #MESSAGE_CONTENT::SuggestionResponse(__rbm_response) },
+        steps,
+    )
+}
+
+fn postback_steps(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Vec<TokenStream> {
     let mut exact = Vec::new();
     let mut templates = Vec::new();
     let mut any = Vec::new();
     for &(i, route) in live {
         match &route.matcher {
             Matcher::Postback(Postback::Exact(v)) => {
-                exact.push(literal_arm(v, block(i, plain.clone())));
+                exact.push((v.clone(), block(i, plain.clone())));
             }
             Matcher::Postback(Postback::Template(pieces)) => {
                 let name = format_ident!("__RBM_TEMPLATE_{i}");
@@ -272,58 +345,60 @@ fn postback_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Toke
     templates.sort_by_key(|t| std::cmp::Reverse(t.0));
     let templates = templates.into_iter().map(|(_, t)| t);
     let exact = (!exact.is_empty()).then(|| {
+        let exact = literal_arms(exact);
         quote! { match __rbm_response.postback_data.as_str() { #(#exact)* _ => {} } }
     });
-    let body: Vec<TokenStream> = exact.into_iter().chain(templates).chain(any).collect();
-    if body.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        #MESSAGE_CONTENT::SuggestionResponse(__rbm_response) => {
-            #({ #body })*
-        }
-    }
+    exact.into_iter().chain(templates).chain(any).collect()
 }
 
-fn location_arm(routes: &[usize], block: &Block<'_>, plain: &TokenStream) -> TokenStream {
-    if routes.is_empty() {
+fn location_arm(blocks: &[TokenStream]) -> TokenStream {
+    if blocks.is_empty() {
         return TokenStream::new();
     }
-    let blocks = routes.iter().map(|&i| block(i, plain.clone()));
     quote! {
         #MESSAGE_CONTENT::Location(_) => { #(#blocks)* }
     }
 }
 
-/// `MessageContent::UserFile`: exact MIME type, `type/*`, any file.
-fn file_arm(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+/// `MessageContent::UserFile`: in each pass, exact MIME type, `type/*`,
+/// any file.
+fn file_arm(passes: &Passes<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+    let steps: Vec<TokenStream> = passes
+        .iter()
+        .flat_map(|pass| file_steps(pass, block, plain))
+        .collect();
+    if steps.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #MESSAGE_CONTENT::UserFile(__rbm_file) => {
+            let __rbm_mime = #MIME_ESSENCE(&__rbm_file.payload.mime_type);
+            #({ #steps })*
+        }
+    }
+}
+
+fn file_steps(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Vec<TokenStream> {
     let mut exact = Vec::new();
     let mut top = Vec::new();
     let mut any = Vec::new();
     for &(i, route) in live {
         match &route.matcher {
-            Matcher::File(Mime::Exact(m)) => exact.push(literal_arm(m, block(i, plain.clone()))),
-            Matcher::File(Mime::TopLevel(t)) => top.push(literal_arm(t, block(i, plain.clone()))),
+            Matcher::File(Mime::Exact(m)) => exact.push((m.clone(), block(i, plain.clone()))),
+            Matcher::File(Mime::TopLevel(t)) => top.push((t.clone(), block(i, plain.clone()))),
             Matcher::File(Mime::Any) => any.push(block(i, plain.clone())),
             _ => {}
         }
     }
-    if exact.is_empty() && top.is_empty() && any.is_empty() {
-        return TokenStream::new();
-    }
-    let exact =
-        (!exact.is_empty()).then(|| quote! { match __rbm_mime.as_str() { #(#exact)* _ => {} } });
+    let exact = (!exact.is_empty()).then(|| {
+        let exact = literal_arms(exact);
+        quote! { match __rbm_mime.as_str() { #(#exact)* _ => {} } }
+    });
     let top = (!top.is_empty()).then(|| {
+        let top = literal_arms(top);
         quote! { match #MIME_TOP_LEVEL(&__rbm_mime) { #(#top)* _ => {} } }
     });
-    quote! {
-        #MESSAGE_CONTENT::UserFile(__rbm_file) => {
-            let __rbm_mime = #MIME_ESSENCE(&__rbm_file.payload.mime_type);
-            #exact
-            #top
-            #({ #any })*
-        }
-    }
+    exact.into_iter().chain(top).chain(any).collect()
 }
 
 /// The template pieces as runtime `Piece`s.

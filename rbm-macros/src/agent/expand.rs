@@ -9,6 +9,7 @@ use super::Options;
 use super::dispatch::{dispatch, pieces};
 use super::model::Handler;
 use super::model::{Matcher, Postback};
+use super::state;
 use super::validate::Valid;
 use crate::exports::{
     AGENT, COMPILE_REGEX, CONTEXT, DELIVERY, FUTURE, HANDLED, HANDLER_RESULT, LAZY_LOCK,
@@ -75,7 +76,25 @@ pub(crate) fn expand(
             }
         }
     });
-    let body = dispatch(handlers, &valid.routes, &live);
+    let state_type = options.state.as_ref();
+    let uses_state = state_type.map(|_| {
+        quote! {
+            fn uses_state(&self) -> bool {
+                true
+            }
+        }
+    });
+    // The state is loaded only when a route filters on it or a handler
+    // takes it; its type is checked either way.
+    let needs_state = live
+        .iter()
+        .any(|(_, r)| r.filter.is_some() || handlers[r.handler].state_param().is_some());
+    let load_state = state_type.map(|ty| {
+        let bounds = state::bounds(ty);
+        let load = needs_state.then(|| state::load(ty));
+        quote! { #bounds #load }
+    });
+    let body = dispatch(handlers, &valid.routes, &live, state_type);
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let self_ty = &item.self_ty;
     quote! {
@@ -104,13 +123,14 @@ pub(crate) fn expand(
                     }
                 }
 
-                #[allow(unused_variables, unused_labels, unreachable_code, clippy::all)]
+                #[allow(unused_variables, unused_mut, unused_labels, unreachable_code, clippy::all)]
                 fn dispatch<'__rbm>(
                     &'__rbm self,
                     __rbm_delivery: &'__rbm #DELIVERY,
                     __rbm_ctx: &'__rbm #CONTEXT,
                 ) -> impl #FUTURE<Output = #HANDLED> + ::core::marker::Send + '__rbm {
                     async move {
+                        #load_state
                         #body
                         #UNHANDLED()
                     }
@@ -121,6 +141,7 @@ pub(crate) fn expand(
                 }
 
                 #read_receipts
+                #uses_state
             }
         };
     }

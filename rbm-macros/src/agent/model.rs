@@ -63,6 +63,8 @@ pub(crate) enum Key {
     /// An event type or launch state of the event attributes, with the
     /// variant of the runtime's enum it selects.
     Event(Ident, &'static str),
+    /// `state = "Variant"`: the route matches only in that state.
+    State(Ident, LitStr),
 }
 
 impl Key {
@@ -78,7 +80,8 @@ impl Key {
             | Self::Location(ident)
             | Self::File(ident)
             | Self::Mime(ident, _)
-            | Self::Event(ident, _) => ident,
+            | Self::Event(ident, _)
+            | Self::State(ident, _) => ident,
         }
     }
 
@@ -89,7 +92,8 @@ impl Key {
             Self::Prefix(_, lit)
             | Self::Command(_, lit)
             | Self::Regex(_, lit)
-            | Self::Mime(_, lit) => Some(lit),
+            | Self::Mime(_, lit)
+            | Self::State(_, lit) => Some(lit),
             Self::IgnoreCase(_) | Self::Location(_) | Self::File(_) | Self::Event(..) => None,
         }
     }
@@ -119,6 +123,18 @@ pub(crate) struct Param {
     pub(crate) name: Option<String>,
     /// `T` when the type is written `Option<T>`.
     pub(crate) option_of: Option<Type>,
+    /// `T` when the type is written `&mut T`: the conversation state.
+    pub(crate) state_of: Option<Type>,
+    /// The whole parameter (`name: Type`), to point errors at.
+    pub(crate) tokens: TokenStream,
+}
+
+impl Handler {
+    /// The index of the parameter that takes the conversation state, if
+    /// one does (validation leaves at most one).
+    pub(crate) fn state_param(&self) -> Option<usize> {
+        self.params.iter().position(|p| p.state_of.is_some())
+    }
 }
 
 impl RouteAttr {
@@ -163,6 +179,17 @@ pub(crate) struct Route {
     pub(crate) tokens: TokenStream,
     /// The span of its string literal (text, regex, template...), if any.
     pub(crate) literal: Option<Span>,
+    /// The state the route is limited to (`state = "Variant"`), if any.
+    pub(crate) filter: Option<StateFilter>,
+}
+
+/// A route's `state = "Variant"`: the variant of the agent's state type
+/// the current state must be for the route to match.
+#[derive(Clone)]
+pub(crate) struct StateFilter {
+    /// The variant, spanned on the string literal, so that rustc's error
+    /// about a variant the type does not have points there.
+    pub(crate) variant: Ident,
 }
 
 /// What a route matches.

@@ -76,7 +76,9 @@ fn handler(method: &ImplItemFn) -> Handler {
                     _ => None,
                 },
                 option_of: option_of(&typed.ty),
+                state_of: state_of(&typed.ty),
                 ty: (*typed.ty).clone(),
+                tokens: typed.to_token_stream(),
             }),
         })
         .collect();
@@ -105,6 +107,19 @@ fn option_of(ty: &Type) -> Option<Type> {
     };
     match args.args.first()? {
         syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner.clone()),
+        _ => None,
+    }
+}
+
+/// `T` when `ty` is written `&mut T`: only the conversation state is
+/// handed to a handler by mutable reference.
+fn state_of(ty: &Type) -> Option<Type> {
+    match ty {
+        Type::Reference(reference) if reference.mutability.is_some() => {
+            Some((*reference.elem).clone())
+        }
+        Type::Group(group) => state_of(&group.elem),
+        Type::Paren(paren) => state_of(&paren.elem),
         _ => None,
     }
 }

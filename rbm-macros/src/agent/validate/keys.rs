@@ -34,7 +34,7 @@ impl Content {
             Key::Postback(..) => Self::Postback,
             Key::Location(_) => Self::Location,
             Key::File(_) | Key::Mime(..) => Self::File,
-            Key::IgnoreCase(_) | Key::Event(..) => return None,
+            Key::IgnoreCase(_) | Key::Event(..) | Key::State(..) => return None,
         })
     }
 
@@ -245,8 +245,10 @@ fn mime(lit: &LitStr, errors: &mut Errors) -> Option<Mime> {
     }
 }
 
-/// The span of the attribute's first string literal, where errors about
-/// what the route matches point.
+/// The span of the attribute's first string literal but a `state` filter,
+/// where errors about what the route matches point.
 pub(crate) fn literal_span(keys: &[Key]) -> Option<Span> {
-    keys.iter().find_map(|key| Some(key.literal()?.span()))
+    keys.iter()
+        .filter(|key| !matches!(key, Key::State(..)))
+        .find_map(|key| Some(key.literal()?.span()))
 }

@@ -5,6 +5,9 @@
 mod keys;
 mod routes;
 mod signature;
+mod state;
+
+use syn::Type;
 
 use super::errors::{Errors, Origin};
 use super::model::Route;
@@ -20,8 +23,9 @@ pub(crate) struct Valid {
     pub(crate) live: Vec<bool>,
 }
 
-/// Records every problem of `agent`; returns its sound routes.
-pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Valid {
+/// Records every problem of `agent`, whose conversation state is of type
+/// `state` (if it declares one); returns its sound routes.
+pub(crate) fn validate(agent: &Agent, state: Option<&Type>, errors: &mut Errors) -> Valid {
     if let Some(path) = &agent.trait_path {
         errors.about(Origin::AGENT);
         errors.spanned(
@@ -35,7 +39,9 @@ pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Valid {
         .enumerate()
         .map(|(index, handler)| {
             errors.about(Origin::signature(index));
-            signature::check(handler, errors)
+            // Both run: each reports its own problems.
+            let callable = signature::check(handler, errors);
+            state::params(handler, state, errors) && callable
         })
         .collect();
     let mut routes = Vec::new();
@@ -43,7 +49,9 @@ pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Valid {
     // what is left of its keys would only add confusing errors.
     for attr in agent.attrs.iter().filter(|attr| attr.parsed) {
         errors.about(Origin::attr(attr.handler, attr.position));
-        let Some(matcher) = keys::matcher(attr.kind, &attr.keys, errors) else {
+        let matcher = keys::matcher(attr.kind, &attr.keys, errors);
+        let filter = state::filter(&attr.keys, state, errors);
+        let (Some(matcher), Ok(filter)) = (matcher, filter) else {
             continue;
         };
         // A handler whose signature is broken gets no routes: its errors
@@ -55,6 +63,7 @@ pub(crate) fn validate(agent: &Agent, errors: &mut Errors) -> Valid {
                 pattern: attr.pattern(),
                 tokens: attr.tokens.clone(),
                 literal: keys::literal_span(&attr.keys),
+                filter,
             });
         }
     }

@@ -1,5 +1,9 @@
 //! Checks that need every route at once: duplicates, unreachable routes, a
 //! single fallback, and template segments that some parameter takes.
+//!
+//! A route's `state = "Variant"` filter is part of what it matches: the same
+//! matcher in two states (or in one state and in none) makes two routes that
+//! can both run; the same matcher with the same filter twice does not.
 
 use std::collections::HashMap;
 
@@ -13,8 +17,9 @@ pub(crate) fn check(handlers: &[Handler], routes: &[Route], errors: &mut Errors)
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut templates: Vec<(usize, String, Vec<Option<String>>)> = Vec::new();
     for (index, route) in routes.iter().enumerate() {
+        let state = filter_key(route);
         if let Matcher::Postback(Postback::Template(pieces)) = &route.matcher {
-            let skeleton = template::skeleton(pieces);
+            let skeleton = format!("{}{state}", template::skeleton(pieces));
             let types = segment_types(pieces, &handlers[route.handler]);
             let shadowing = templates
                 .iter()
@@ -28,6 +33,7 @@ pub(crate) fn check(handlers: &[Handler], routes: &[Route], errors: &mut Errors)
             }
         }
         for key in match_keys(&route.matcher) {
+            let key = format!("{key}{state}");
             match seen.get(&key) {
                 Some(&first) => {
                     duplicate(handlers, &routes[first], route, errors);
@@ -46,13 +52,25 @@ pub(crate) fn check(handlers: &[Handler], routes: &[Route], errors: &mut Errors)
     keep
 }
 
+/// What keeps routes of one matcher apart: the state they are limited to.
+fn filter_key(route: &Route) -> String {
+    match &route.filter {
+        Some(filter) => format!(" in state {}", filter.variant),
+        None => String::new(),
+    }
+}
+
 fn duplicate(handlers: &[Handler], first: &Route, again: &Route, errors: &mut Errors) {
     let name = |r: &Route| handlers[r.handler].ident.to_string();
     let message = if again.matcher == Matcher::Fallback {
         format!(
-            "more than one fallback: `{}` and `{}` both have `#[on_message]` without keys; keep one",
+            "more than one fallback: `{}` and `{}` both have `#[on_message]` without keys{}; keep one",
             name(first),
-            name(again)
+            name(again),
+            match &again.filter {
+                Some(filter) => format!(" but `state = \"{}\"`", filter.variant),
+                None => String::new(),
+            }
         )
     } else {
         format!(
