@@ -24,10 +24,13 @@ fn chatting_with_the_echo_example() {
         stdout.contains("you> Hello, world!\nbot> Hello, world!\n"),
         "{stdout}"
     );
-    // A location is acknowledged and not answered by the echo bot.
+    // A location is acknowledged and not answered by the echo bot; an
+    // event is confirmed.
     assert!(
-        stdout
-            .contains("you> /location 60.17 24.94\nyou> /event typing\nyou> second\nbot> second\n"),
+        stdout.contains(
+            "you> /location 60.17 24.94\nyou> /event typing\n     (sent the user event IS_TYPING)\n\
+             you> second\nbot> second\n"
+        ),
         "{stdout}"
     );
 }
@@ -53,8 +56,8 @@ fn tapping_numbered_suggestions_of_the_pizza_example() {
     );
     assert!(
         stdout.contains(
-            "(tapped \"Menu\")\nbot> Which size?\n     [1] Small  [2] Medium  [3] Large\n"
-        ),
+            "(tapped \"Menu\")\nbot> Which size?\nbot> [carousel of 3 cards]\n     card 1:\n"
+        ) && stdout.contains("       35 cm, 12 €\n       [3] Large\n"),
         "{stdout}"
     );
     assert!(stdout.contains("there is no button 9"), "{stdout}");
