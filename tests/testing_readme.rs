@@ -13,7 +13,7 @@ use rbm_runtime::testing::TestBot;
 
 #[tokio::test]
 async fn greets_and_shows_the_menu() {
-    let bot = TestBot::new(Pizza::default());
+    let bot = TestBot::new(Pizza);
     let replies = bot.text("hi").await;
     assert_eq!(replies[0].as_text(), Some("Hello! Hungry?"));
     bot.tap(&replies[0].suggestions[0])
