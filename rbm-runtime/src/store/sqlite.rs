@@ -9,6 +9,7 @@ mod marks;
 mod queries;
 mod request;
 mod schema;
+mod state_cache;
 mod syncer;
 mod writer;
 
@@ -27,6 +28,7 @@ use crate::dedupe::PrehashedKeys;
 use marks::SharedMarks;
 use request::Request;
 use schema::Role;
+use state_cache::StateCache;
 use writer::Writer;
 
 /// A [`Store`] in one SQLite file (inspectable with `sqlite3`). An append
@@ -38,6 +40,7 @@ pub struct SqliteStore {
     reader: Arc<Mutex<Connection>>,
     config: StoreConfig,
     marks: Arc<SharedMarks>,
+    states: StateCache,
     in_flight: Mutex<HashSet<DedupeKey, PrehashedKeys>>,
 }
 
@@ -81,6 +84,7 @@ impl SqliteStore {
             reader: Arc::new(Mutex::new(reader)),
             config,
             marks,
+            states: StateCache::default(),
             in_flight: Mutex::new(HashSet::default()),
         })
     }
@@ -143,6 +147,33 @@ impl SqliteStore {
         Claim::Fresh
     }
 
+    /// The user's state: from the cache, else read from the file (and
+    /// cached). State past its TTL reads as none.
+    async fn read_state(&self, key: &StateKey) -> Result<Option<StoredState>, StoreError> {
+        let alive_since = self.config.state_cutoff_ms(self.config.clock.now_ms());
+        let alive = |state: Option<StoredState>| state.filter(|s| s.updated_at_ms >= alive_since);
+        if let Some(known) = self.states.get(key) {
+            return Ok(alive(known));
+        }
+        let owned = key.clone();
+        // Read whatever is stored, expired or not: the cache keeps its time.
+        let stored = self
+            .read(move |conn| queries::state(conn, &owned, i64::MIN))
+            .await?;
+        self.states.put(key.clone(), stored.clone());
+        Ok(alive(stored))
+    }
+
+    /// Keeps the cache in step with a write that carried `change`: what it
+    /// wrote, or nothing known if it failed.
+    fn after_state_write(&self, change: Option<StateChange>, written: &Result<(), StoreError>) {
+        let Some(change) = change else { return };
+        match written {
+            Ok(()) => self.states.changed(change, self.config.clock.now_ms()),
+            Err(_) => self.states.forget(&change.key),
+        }
+    }
+
     async fn finish_keys(
         &self,
         keys: &[DedupeKey],
@@ -151,9 +182,13 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let marked = if handled {
             let owned = keys.to_vec();
-            self.writer
+            let cached = change.clone();
+            let marked = self
+                .writer
                 .send(|reply| Request::Finish(owned, change, reply))
-                .await
+                .await;
+            self.after_state_write(cached, &marked);
+            marked
         } else {
             Ok(())
         };
@@ -178,23 +213,31 @@ impl Store for SqliteStore {
     }
 
     fn complete_with(&self, id: EntryId, change: Option<StateChange>) -> StoreFuture<'_, ()> {
-        Box::pin(
-            self.writer
-                .send(move |reply| Request::Complete(id, change, reply)),
-        )
+        Box::pin(async move {
+            let cached = change.clone();
+            let written = self
+                .writer
+                .send(move |reply| Request::Complete(id, change, reply))
+                .await;
+            self.after_state_write(cached, &written);
+            written
+        })
     }
 
     fn put_state(&self, change: StateChange) -> StoreFuture<'_, ()> {
-        Box::pin(
-            self.writer
-                .send(move |reply| Request::PutState(change, reply)),
-        )
+        Box::pin(async move {
+            let cached = change.clone();
+            let written = self
+                .writer
+                .send(move |reply| Request::PutState(change, reply))
+                .await;
+            self.after_state_write(Some(cached), &written);
+            written
+        })
     }
 
     fn state<'a>(&'a self, key: &'a StateKey) -> StoreFuture<'a, Option<StoredState>> {
-        let key = key.clone();
-        let alive_since = self.config.state_cutoff_ms(self.config.clock.now_ms());
-        Box::pin(self.read(move |conn| queries::state(conn, &key, alive_since)))
+        Box::pin(self.read_state(key))
     }
 
     fn record_failure(
