@@ -102,14 +102,17 @@ pub(crate) fn check(
     let values = matcher.named_values();
     let literal = route_literal(attr);
     let mut ok = true;
+    // The values a parameter's error already suggests: one typo, one error.
+    let mut suggested = Vec::new();
     for param in &handler.params {
-        if let Some(message) = param_names_nothing(source, param, &values, &literal) {
+        if let Some((message, suggestion)) = param_names_nothing(source, param, &values, &literal) {
             errors.spanned(&param.tokens, message);
+            suggested.extend(suggestion);
             ok = false;
         }
     }
-    for name in &values {
-        if let Some(message) = value_not_taken(source, name, handler) {
+    for name in values.iter().filter(|name| !suggested.contains(name)) {
+        if let Some(message) = value_not_taken(source, name, &values, handler) {
             match keys::literal_span(&attr.keys) {
                 Some(span) => errors.at(span, message),
                 None => errors.spanned(&attr.tokens, message),
@@ -129,13 +132,14 @@ fn route_literal(attr: &RouteAttr) -> String {
         .unwrap_or_default()
 }
 
-/// The error about `param`, if it is a plain value named like no value.
-fn param_names_nothing(
+/// The error about `param`, if it is a plain value named like no value,
+/// with the value it suggests instead.
+fn param_names_nothing<'v>(
     source: Source,
     param: &Param,
-    values: &[&str],
+    values: &[&'v str],
     literal: &str,
-) -> Option<String> {
+) -> Option<(String, Option<&'v str>)> {
     // The conversation state is handed over whatever its name.
     if param.state_of.is_some() {
         return None;
@@ -152,48 +156,74 @@ fn param_names_nothing(
         source.route()
     );
     if values.is_empty() {
-        return Some(format!(
+        let message = format!(
             "{declared} takes nothing: the {pattern} `{literal}` {}, and {only}; {}",
             source.none(),
             source.how_to_add(name)
-        ));
+        );
+        return Some((message, None));
     }
     let listed: Vec<String> = values.iter().map(|v| source.written(v)).collect();
-    let hint = match suggest::closest(name, values) {
+    let suggestion = suggest::closest(name, values);
+    let hint = match suggestion {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("rename the parameter, or {}", source.how_to_add(name)),
     };
-    Some(format!(
+    let message = format!(
         "{declared} takes nothing: `{name}` names no {value} of the {pattern} `{literal}`, whose {value}s are {}; {hint} ({only})",
         listed.join(", ")
-    ))
+    );
+    Some((message, suggestion))
 }
 
-/// The error about the value `name`, if no parameter of `handler` takes it.
-fn value_not_taken(source: Source, name: &str, handler: &Handler) -> Option<String> {
-    if name.starts_with('_') {
+/// The error about the value `name` (one of the route's `values`), if no
+/// parameter of `handler` takes it.
+fn value_not_taken(
+    source: Source,
+    name: &str,
+    values: &[&str],
+    handler: &Handler,
+) -> Option<String> {
+    if name.starts_with('_') || reads_every_value(source, handler) {
         return None;
     }
-    let taken = handler
+    let names: Vec<&str> = handler
         .params
         .iter()
-        .any(|p| p.state_of.is_none() && p.name.as_deref() == Some(name));
-    if taken {
+        .filter(|p| p.state_of.is_none())
+        .filter_map(|p| p.name.as_deref())
+        .collect();
+    if names.contains(&name) {
         return None;
     }
+    // A parameter that takes no value of the route may be a misspelling.
+    let takes_none: Vec<&str> = names.into_iter().filter(|p| !values.contains(p)).collect();
+    let misspelt = match suggest::closest(name, &takes_none) {
+        Some(close) => format!(
+            " (is `{close}` meant to be `{name}`? a parameter takes a {} by its exact name)",
+            source.value()
+        ),
+        None => String::new(),
+    };
     Some(match source {
         Source::Template => format!(
-            "template segment `{{{name}}}` is not taken by any parameter of `{}`: add a parameter `{name}: String` (or any `FromStr` type), or write `{{_{name}}}` to ignore it",
+            "template segment `{{{name}}}` is not taken by any parameter of `{}`{misspelt}: add a parameter `{name}: String` (or any `FromStr` type), or write `{{_{name}}}` to ignore it",
             handler.ident
         ),
-        Source::Regex if takes_captures(handler) => return None,
         Source::Regex => format!(
-            "regex group `{name}` is not taken by any parameter of `{}`: add a parameter `{name}: String` \
+            "regex group `{name}` is not taken by any parameter of `{}`{misspelt}: add a parameter `{name}: String` \
              (or any `FromStr` type; `Option<_>` if the group may not take part), or take `Captures` to read the groups yourself; \
              a group that only matches needs no name: write `(?:...)`, or `(?<_{name}>...)` to keep one",
             handler.ident
         ),
     })
+}
+
+/// Whether the handler reads every value of the route at once: a regex
+/// route's `Captures`. (A template's `PostbackData` is the raw data, not
+/// its segments: a segment exists only to be taken by name.)
+fn reads_every_value(source: Source, handler: &Handler) -> bool {
+    matches!(source, Source::Regex) && takes_captures(handler)
 }
 
 /// Whether a parameter is `Captures` (or `Option<Captures>`), which reads
@@ -248,11 +278,8 @@ mod tests {
         assert!(!ok);
         assert!(errors.contains("`qty2` names no group"), "{errors}");
         assert!(errors.contains("did you mean `qty`?"), "{errors}");
-        // ...and `qty` is then taken by nobody.
-        assert!(
-            errors.contains("regex group `qty` is not taken"),
-            "{errors}"
-        );
+        // The parameter's error says what `qty` lacks: it is not said twice.
+        assert!(!errors.contains("regex group `qty`"), "{errors}");
 
         let (ok, errors) = errors_of(r#"regex = r"^\d+$""#, "async fn a(n: Option<u8>) {}");
         assert!(!ok);
@@ -289,6 +316,19 @@ mod tests {
         );
         let captures = "async fn a(caps: Option<rbm_runtime::Captures>) {}";
         assert_eq!(errors_of(ORDER, captures), (true, String::new()));
+    }
+
+    #[test]
+    fn a_value_names_the_parameter_likely_meant_for_it() {
+        // `Qty` may be an extractor for all a macro knows: the parameter is
+        // not reported, but the segment it probably misses is.
+        let (ok, errors) = errors_of(
+            r#"postback = "add:{qty}""#,
+            "async fn a(qtty: Qty, data: PostbackData) {}",
+        );
+        assert!(!ok);
+        assert!(errors.contains("(is `qtty` meant to be `qty`?"), "{errors}");
+        assert!(!errors.contains("`data` meant"), "{errors}");
     }
 
     #[test]
