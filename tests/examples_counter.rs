@@ -126,7 +126,7 @@ async fn ready(bot: &HttpBot) {
     loop {
         let answer = bot
             .transport()
-            .post(&[json.clone()], body.clone().into())
+            .post(std::slice::from_ref(&json), body.clone().into())
             .await;
         if matches!(answer, Ok((StatusCode::OK, _, _))) {
             return;
@@ -167,7 +167,7 @@ async fn kill_9_during_a_stream_of_counts_neither_loses_nor_doubles_a_count() {
     let mut server = Server::start(dir.path(), &api);
     let bot = HttpBot::new(&server.url, TOKEN).expect("a client");
     ready(&bot).await;
-    let mut acknowledged = vec![false; N];
+    let mut acknowledged = [false; N];
     for (n, push) in pushes.iter().enumerate().take(N / 2) {
         let status = bot.try_deliver(push.clone()).await.map(|r| r.status());
         acknowledged[n] = matches!(status, Ok(StatusCode::OK));
