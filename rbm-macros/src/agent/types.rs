@@ -55,6 +55,16 @@ pub(crate) fn is_string(ty: &Type) -> bool {
     canonical(ty) == "String"
 }
 
+/// Whether `ty` is certainly a plain value, which no extractor is: a
+/// primitive other than `str`, or `String`. The runtime has no extractor
+/// of these, and a user's crate cannot add one (the parameter traits and
+/// these types are both foreign to it). Any other type might be an
+/// extractor, as far as a macro can tell.
+pub(crate) fn is_plain_value(ty: &Type) -> bool {
+    let name = canonical(ty);
+    name == "String" || (name != "str" && PRIMITIVES.contains(&name.as_str()))
+}
+
 fn canonical_path(path: &Path) -> String {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     // A standard item by its full path is kept by its last segment only.
@@ -137,6 +147,37 @@ mod tests {
         assert_ne!(canon("u32"), canon("u64"));
         // A macro cannot see through an alias: `Word` stays `Word`.
         assert_eq!(canon("Word"), "Word");
+    }
+
+    #[test]
+    fn plain_values_are_primitives_and_strings() {
+        for plain in [
+            "u32",
+            "::core::primitive::f64",
+            "bool",
+            "char",
+            "std::string::String",
+        ] {
+            assert!(
+                is_plain_value(&syn::parse_str(plain).expect("a type")),
+                "{plain}"
+            );
+        }
+        // Extractors, types a macro cannot see through, and what is no value.
+        for other in [
+            "Text",
+            "PhoneNumber",
+            "Qty",
+            "Option<u32>",
+            "&str",
+            "str",
+            "&mut u32",
+        ] {
+            assert!(
+                !is_plain_value(&syn::parse_str(other).expect("a type")),
+                "{other}"
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Turns the parsed model into routes the expansion can dispatch.
 
 mod keys;
+mod named;
 mod routes;
 mod signature;
 mod state;
@@ -45,6 +46,8 @@ pub(crate) fn validate(agent: &Agent, state: Option<&Type>, errors: &mut Errors)
         })
         .collect();
     let mut routes = Vec::new();
+    // Per route, whether its values and parameters agree by name.
+    let mut named = Vec::new();
     // An attribute with a syntax error was reported by the parser; judging
     // what is left of its keys would only add confusing errors.
     for attr in agent.attrs.iter().filter(|attr| attr.parsed) {
@@ -54,9 +57,12 @@ pub(crate) fn validate(agent: &Agent, state: Option<&Type>, errors: &mut Errors)
         let (Some(matcher), Ok(filter)) = (matcher, filter) else {
             continue;
         };
+        // Checked even for a broken signature: the names are wrong all the same.
+        let names_agree = named::check(attr, &matcher, &agent.handlers[attr.handler], errors);
         // A handler whose signature is broken gets no routes: its errors
         // are reported once, not again from the generated dispatch.
         if usable[attr.handler] {
+            named.push(names_agree);
             routes.push(Route {
                 handler: attr.handler,
                 matcher,
@@ -68,6 +74,13 @@ pub(crate) fn validate(agent: &Agent, state: Option<&Type>, errors: &mut Errors)
         }
     }
     errors.about(Origin::ROUTES);
-    let live = routes::check(&agent.handlers, &routes, errors);
+    // A route whose names disagree is checked against the others (its
+    // matcher is sound) but not dispatched, which would only add rustc's
+    // errors about the same parameters.
+    let live = routes::check(&agent.handlers, &routes, errors)
+        .into_iter()
+        .zip(named)
+        .map(|(live, names_agree)| live && names_agree)
+        .collect();
     Valid { routes, live }
 }

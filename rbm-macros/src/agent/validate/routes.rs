@@ -1,5 +1,5 @@
-//! Checks that need every route at once: duplicates, unreachable routes, a
-//! single fallback, and template segments that some parameter takes.
+//! Checks that need every route at once: duplicates, unreachable routes and
+//! a single fallback.
 //!
 //! A route's `state = "Variant"` filter is part of what it matches: the same
 //! matcher in two states (or in one state and in none) makes two routes that
@@ -43,10 +43,6 @@ pub(crate) fn check(handlers: &[Handler], routes: &[Route], errors: &mut Errors)
                     seen.insert(key, index);
                 }
             }
-        }
-        let handler = &handlers[route.handler];
-        if !segments_taken(route, handler, errors) {
-            keep[index] = false;
         }
     }
     keep
@@ -195,35 +191,4 @@ fn event_keys(kind: &str, types: &[&str]) -> Vec<String> {
         return vec![format!("{kind} any")];
     }
     types.iter().map(|t| format!("{kind} {t}")).collect()
-}
-
-/// Every named segment of a template must reach a parameter (segments
-/// named `_...` are matched and ignored).
-fn segments_taken(route: &Route, handler: &Handler, errors: &mut Errors) -> bool {
-    let Matcher::Postback(Postback::Template(pieces)) = &route.matcher else {
-        return true;
-    };
-    let mut ok = true;
-    for piece in pieces {
-        let Piece::Segment(name) = piece else {
-            continue;
-        };
-        let taken = handler
-            .params
-            .iter()
-            .any(|p| p.name.as_deref() == Some(name));
-        if taken || name.starts_with('_') {
-            continue;
-        }
-        let message = format!(
-            "template segment `{{{name}}}` is not taken by any parameter of `{}`: add a parameter `{name}: String` (or any `FromStr` type), or write `{{_{name}}}` to ignore it",
-            handler.ident
-        );
-        match route.literal {
-            Some(span) => errors.at(span, message),
-            None => errors.spanned(&route.tokens, message),
-        }
-        ok = false;
-    }
-    ok
 }
