@@ -243,7 +243,10 @@ use proc_macro::TokenStream;
 /// invalid regular expressions and ones too large for the `regex` crate to compile
 /// (each regex is built at compile time with the runtime's options, so the error
 /// points at the literal and a route regex never fails at run time); malformed
-/// templates and segments no parameter takes; invalid MIME types; duplicate or
+/// templates and segments no parameter takes; named regex groups no parameter takes
+/// (unless the handler takes `Captures`; `(?<_name>...)` only matches); a parameter of
+/// a plain value type named like no group or segment of its route, listing those
+/// there are; invalid MIME types; duplicate or
 /// unreachable routes (including a template an earlier one of the same shape always
 /// takes first); more than one fallback; parameter and return types a route does not
 /// allow; a handler whose future is not `Send` (an `Rc` or a `MutexGuard` held
