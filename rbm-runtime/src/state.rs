@@ -45,8 +45,9 @@ impl StateSlot {
     /// as `T` (its type changed between deploys) are logged once and read
     /// as `T::default()`.
     pub(crate) fn get<T: DeserializeOwned + Default>(&self) -> T {
-        let changed = self.changed_now();
-        let bytes = match &changed {
+        // Read under the lock rather than copied out: nothing awaits here.
+        let changed = self.lock();
+        let bytes = match &*changed {
             Some(now) => now.as_deref(),
             None => self.loaded.as_deref(),
         };

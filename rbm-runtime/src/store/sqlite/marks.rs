@@ -81,7 +81,6 @@ impl SharedMarks {
 #[derive(Debug, Default)]
 pub(super) struct MarksDelta {
     added: HashSet<DedupeKey, PrehashedKeys>,
-    added_in_order: Vec<DedupeKey>,
     removed: Vec<DedupeKey>,
 }
 
@@ -98,11 +97,7 @@ impl MarksDelta {
 
     /// Marks `keys` (each once, however often it is listed).
     pub(super) fn add(&mut self, keys: &[DedupeKey]) {
-        for &key in keys {
-            if self.added.insert(key) {
-                self.added_in_order.push(key);
-            }
-        }
+        self.added.extend(keys.iter().copied());
     }
 
     /// Unmarks `keys` (one holder each).
@@ -112,7 +107,7 @@ impl MarksDelta {
 
     /// Applies the committed batch's changes.
     pub(super) fn apply(self, marks: &mut Marks) {
-        marks.add(self.added_in_order);
+        marks.add(self.added);
         marks.remove(self.removed);
     }
 }
