@@ -8,8 +8,8 @@ use rbm_runtime::store::StoreUrl;
 const TOKEN_ENV: &str = "RBM_CLIENT_TOKEN";
 
 /// Develop Google RBM agents locally: chat with a bot, send it signed
-/// deliveries, check its webhook the way the RBM console does, look after
-/// a bot's inbox.
+/// deliveries, play the RBM API for it, check its webhook the way the RBM
+/// console does, look after a bot's inbox.
 #[derive(Debug, Parser)]
 #[command(name = "rbm", version, propagate_version = true)]
 pub(crate) struct Cli {
@@ -28,10 +28,18 @@ pub(crate) enum Command {
     /// only, then sends what you type as signed deliveries and shows its
     /// replies. Example: `rbm chat -- cargo run --example echo`.
     Chat(ChatArgs),
-    /// Send one signed delivery to a webhook and print the status.
+    /// Send one signed delivery to a webhook and print the status, and the
+    /// replies when the bot sends them to `rbm api`.
     ///
     /// Example: `RBM_CLIENT_TOKEN=T rbm send http://127.0.0.1:8080/ text "hello"`.
     Send(SendArgs),
+    /// Play the RBM API (and its token endpoint) for a bot you start
+    /// yourself, and show what it sends.
+    ///
+    /// Prints the RBM_API_BASE_URL and GOOGLE_APPLICATION_CREDENTIALS to
+    /// start the bot with; `rbm send --api URL` then prints the replies to
+    /// each delivery. Runs until Ctrl-C.
+    Api(ApiArgs),
     /// Check a webhook the way the RBM console's "Verify" button does.
     ///
     /// Sends the verification handshake and says whether the console would
@@ -96,9 +104,38 @@ pub(crate) struct SendArgs {
     /// Also print the payload that was sent.
     #[arg(long)]
     pub(crate) show: bool,
+    /// The fake RBM API the bot sends its replies to (`rbm api` prints
+    /// it): its replies to this delivery are printed. Read from
+    /// RBM_API_BASE_URL when not given, the setting the bot reads.
+    #[arg(long, value_name = "URL", env = "RBM_API_BASE_URL")]
+    pub(crate) api: Option<String>,
+    /// With --api, how long to wait for the bot's replies, in seconds (in
+    /// inbox mode they come after the 200).
+    #[arg(long, default_value_t = 2.0, value_parser = wait_seconds)]
+    pub(crate) wait: f64,
     /// What to send.
     #[command(subcommand)]
     pub(crate) kind: Kind,
+}
+
+/// `rbm api`.
+#[derive(Debug, Args)]
+pub(crate) struct ApiArgs {
+    /// The port to listen on, on 127.0.0.1 (0: a free one, printed).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) port: u16,
+}
+
+/// `--wait`: a number of seconds from 0 to an hour.
+fn wait_seconds(value: &str) -> Result<f64, String> {
+    let seconds: f64 = value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number of seconds"))?;
+    if (0.0..=3600.0).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!("{value} is not between 0 and 3600 seconds"))
+    }
 }
 
 /// The payload kinds `rbm send` can send.

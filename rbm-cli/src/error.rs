@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use rbm_runtime::store::{EntryId, StoreError, StoreUrlError};
 use rbm_runtime::testing::TransportError;
+use rbm_runtime::testing::fake_api::RemoteFakeApiError;
 
 /// Why a command failed. The message says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,12 @@ pub(crate) enum CliError {
     /// A delivery could not reach the bot.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// `--api` (or `RBM_API_BASE_URL`) is not a running `rbm api`.
+    #[error("--api (RBM_API_BASE_URL): {source}")]
+    FakeApi {
+        /// Why its recorded requests could not be read.
+        source: RemoteFakeApiError,
+    },
     /// `--store` (or `RBM_STORE`) is not a store URL.
     #[error("--store (RBM_STORE): {0}")]
     StoreUrl(#[from] StoreUrlError),

@@ -1,12 +1,16 @@
-//! `rbm`: chat with an RBM bot locally, send it signed deliveries, verify its
-//! webhook, look after its inbox. See `rbm --help`.
+//! `rbm`: chat with an RBM bot locally, send it signed deliveries, play the
+//! RBM API for it, verify its webhook, look after its inbox. See `rbm --help`.
 
+mod api;
 mod chat;
 mod cli;
 mod error;
 mod inbox;
+mod key_dir;
 mod kinds;
+mod render;
 mod send;
+mod signals;
 mod verify;
 
 use std::process::ExitCode;
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Chat(args) => chat::run(args).await.map(|()| true),
             Command::Send(args) => send::run(args).await,
+            Command::Api(args) => api::run(args).await.map(|()| true),
             Command::Verify(args) => verify::run(args).await,
             Command::Inbox(args) => inbox::run(args).await,
         }

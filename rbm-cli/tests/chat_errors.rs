@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{run, text};
+use support::{package_example, run, run_with, text};
 
 #[test]
 fn chat_without_a_bot_says_how_to_name_one() {
@@ -94,11 +94,38 @@ fn a_bot_that_never_listens_times_out_with_its_output() {
 }
 
 #[test]
+fn a_bot_that_fails_says_why_in_the_chat() {
+    let bot = package_example("rbm-runtime", "inbox_echo");
+    let told = tempfile::NamedTempFile::new().expect("a file that says fail");
+    let output = run_with(
+        &["chat", "--", bot.to_str().expect("a UTF-8 path")],
+        "hello\nfail now\npanic now\n/quit\n",
+        |command| {
+            command.env("ECHO_FAIL_FILE", told.path());
+        },
+    );
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("you> hello\nbot> hello\n"), "{stdout}");
+    assert!(
+        stdout.contains("you> fail now\n     (the bot failed for good: told to fail)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "you> panic now\n     (the webhook answered 500 Internal Server Error: Google would redeliver it)\n     (the bot panicked, to be retried: told to panic)\n"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn every_command_has_help() {
     for command in [
         &["--help"][..],
         &["chat", "--help"],
         &["send", "--help"],
+        &["api", "--help"],
         &["verify", "--help"],
         &["send", "x", "--token", "t", "location", "--help"],
     ] {

@@ -1,7 +1,8 @@
 //! The agent of the inbox end-to-end tests (`tests/inbox_process.rs`):
 //! answers every text with the same text. A text that starts with `fail`
 //! fails for good while the file named by `ECHO_FAIL_FILE` exists, so a test
-//! can make dead letters and then let their retry succeed. `ECHO_DELAY_MS`
+//! can make dead letters and then let their retry succeed; one that starts
+//! with `panic` panics then. `ECHO_DELAY_MS`
 //! makes every handler take that long (a slow service, for benchmarks).
 
 use std::path::PathBuf;
@@ -27,6 +28,10 @@ impl Agent for InboxEcho {
         if text.starts_with("fail") && told_to_fail {
             return Err(HandlerError::permanent("told to fail"));
         }
+        assert!(
+            !(text.starts_with("panic") && told_to_fail),
+            "told to panic"
+        );
         Ok(vec![Reply::text(text)])
     }
 }

@@ -45,11 +45,13 @@ async fn the_handlers_error_is_the_reason_in_both_modes() {
 
 #[tokio::test]
 async fn a_panic_and_a_refused_reply_say_so() {
+    for bot in [TestBot::inline(Failing), TestBot::new(Failing)] {
+        assert_eq!(
+            bot.text("boom").await.failure(),
+            Some("the handler panicked: a bug")
+        );
+    }
     let bot = TestBot::inline(Failing);
-    assert_eq!(
-        bot.text("boom").await.failure(),
-        Some("the handler panicked")
-    );
     let refused = bot.text("carousel").await;
     let reason = refused.failure().expect("a reason");
     assert!(

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
+use super::delivery_log::{self, LoggedDelivery};
 use crate::error::CliError;
 
 /// How many of the bot's last output lines are kept for error messages.
@@ -25,8 +26,17 @@ pub(crate) struct BotProcess {
     child: Child,
     /// Its process id, which is also its process group's id (unix).
     pid: Option<u32>,
-    output: Arc<Mutex<VecDeque<String>>>,
+    output: Arc<Mutex<Output>>,
     stopped: bool,
+}
+
+/// What is kept of the bot's output.
+#[derive(Default)]
+struct Output {
+    /// Its last lines.
+    lines: VecDeque<String>,
+    /// Every delivery it logged, in order.
+    deliveries: Vec<LoggedDelivery>,
 }
 
 impl BotProcess {
@@ -56,7 +66,7 @@ impl BotProcess {
             command: command.join(" "),
             source,
         })?;
-        let output = Arc::new(Mutex::new(VecDeque::new()));
+        let output = Arc::new(Mutex::new(Output::default()));
         if let Some(stdout) = child.stdout.take() {
             tokio::spawn(keep_lines(stdout, Arc::clone(&output), echo));
         }
@@ -79,8 +89,25 @@ impl BotProcess {
 
     /// The last lines it wrote.
     pub(crate) fn output(&self) -> Vec<String> {
-        let output = self.output.lock().unwrap_or_else(|p| p.into_inner());
-        output.iter().cloned().collect()
+        self.kept().lines.iter().cloned().collect()
+    }
+
+    /// How many deliveries it logged so far.
+    pub(crate) fn deliveries_logged(&self) -> usize {
+        self.kept().deliveries.len()
+    }
+
+    /// The deliveries it logged from the `from`th on.
+    pub(crate) fn deliveries_since(&self, from: usize) -> Vec<LoggedDelivery> {
+        self.kept()
+            .deliveries
+            .get(from..)
+            .unwrap_or_default()
+            .to_vec()
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Output> {
+        self.output.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// `Some(error)` when it has exited.
@@ -159,21 +186,20 @@ mod group {
     }
 }
 
-async fn keep_lines(
-    stream: impl AsyncRead + Unpin,
-    output: Arc<Mutex<VecDeque<String>>>,
-    echo: bool,
-) {
+async fn keep_lines(stream: impl AsyncRead + Unpin, output: Arc<Mutex<Output>>, echo: bool) {
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if echo {
             eprintln!("  bot| {line}");
         }
         let mut output = output.lock().unwrap_or_else(|p| p.into_inner());
-        if output.len() == KEPT_LINES {
-            output.pop_front();
+        if let Some(delivery) = delivery_log::parse(&line) {
+            output.deliveries.push(delivery);
         }
-        output.push_back(line);
+        if output.lines.len() == KEPT_LINES {
+            output.lines.pop_front();
+        }
+        output.lines.push_back(line);
     }
 }
 

@@ -3,10 +3,8 @@
 //! endpoint out).
 
 mod bot_process;
+mod delivery_log;
 mod input;
-mod key_dir;
-mod render;
-mod signals;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener};
@@ -20,10 +18,11 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 use crate::cli::ChatArgs;
 use crate::error::CliError;
+use crate::key_dir::KeyDir;
+use crate::render;
+use crate::signals::{Signals, Stop};
 use bot_process::BotProcess;
 use input::Input;
-use key_dir::KeyDir;
-use signals::{Signals, Stop};
 
 /// What to do when no bot is named.
 const NO_BOT: &str = "rbm chat needs the command that starts your bot, after `--`:
@@ -151,6 +150,12 @@ pub(crate) async fn run(args: ChatArgs) -> Result<(), CliError> {
     result
 }
 
+/// How long the chat waits for the bot's log line of a delivery it
+/// acknowledged (at a log level above `info` none comes for a success).
+const LOG_WAIT: Duration = Duration::from_millis(150);
+/// How long it waits for that line when the delivery was refused.
+const LOG_WAIT_FAILED: Duration = Duration::from_secs(1);
+
 /// How long `--url` waits for a first reply before saying none came.
 const FIRST_REPLY_WAIT: Duration = Duration::from_millis(1500);
 
@@ -269,6 +274,7 @@ impl Chat {
     }
 
     async fn deliver(&mut self, builder: PushBuilder) -> Result<(), CliError> {
+        let logged = self.process.as_ref().map(BotProcess::deliveries_logged);
         let replies = match self.bot.try_deliver(builder.build()).await {
             Ok(replies) => replies,
             Err(error) => {
@@ -288,7 +294,29 @@ impl Chat {
             self.wait_for_a_first_reply().await;
         }
         self.show_new();
+        if let Some(from) = logged {
+            self.explain_failures(from, replies.status() != StatusCode::OK)
+                .await;
+        }
         Ok(())
+    }
+
+    /// Says why the bot did not handle what it was sent, as its delivery
+    /// log line has it. The line is written as the webhook answers, so it
+    /// may arrive a moment after the answer: waited for, longer when the
+    /// answer already said something went wrong.
+    async fn explain_failures(&self, from: usize, failed: bool) {
+        let Some(process) = &self.process else { return };
+        let wait = if failed { LOG_WAIT_FAILED } else { LOG_WAIT };
+        let deadline = tokio::time::Instant::now() + wait;
+        while process.deliveries_logged() == from && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for delivery in process.deliveries_since(from) {
+            if let Some(explanation) = delivery.explain() {
+                println!("     {explanation}");
+            }
+        }
     }
 
     /// A bot reached by `--url` that has never called this tool: waits a

@@ -3,8 +3,9 @@
 #![allow(dead_code)]
 
 use std::io::Write as _;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The `rbm` binary under test.
 pub(crate) fn rbm() -> Command {
@@ -62,6 +63,11 @@ pub(crate) fn cargo() -> String {
 /// Builds the root package's example `name` (a no-op when up to date) into
 /// the target directory of this test, and returns its path.
 pub(crate) fn example(name: &str) -> PathBuf {
+    package_example("rbm", name)
+}
+
+/// Builds the example `name` of `package` as [`example`] does.
+pub(crate) fn package_example(package: &str, name: &str) -> PathBuf {
     let rbm = Path::new(env!("CARGO_BIN_EXE_rbm"));
     let profile_dir = rbm.parent().expect("a profile directory");
     let target_dir = target_dir();
@@ -72,7 +78,7 @@ pub(crate) fn example(name: &str) -> PathBuf {
             "build",
             "--quiet",
             "-p",
-            "rbm",
+            package,
             "--example",
             name,
             "--target-dir",
@@ -84,4 +90,42 @@ pub(crate) fn example(name: &str) -> PathBuf {
     let status = build.status().expect("cargo runs");
     assert!(status.success(), "building the {name} example failed");
     profile_dir.join("examples").join(name)
+}
+
+/// Kills a child process when dropped (a failed assertion included).
+pub(crate) struct Running(pub(crate) Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free port on 127.0.0.1 (bound and released: a bot binds it next).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The echo example on `port`, with `env`, once it accepts connections.
+pub(crate) fn echo_bot(port: u16, env: Vec<(String, String)>) -> Running {
+    let mut bot = Command::new(example("echo"));
+    bot.envs(env)
+        .env("PORT", port.to_string())
+        .env("BIND", "127.0.0.1")
+        .env("RBM_WEBHOOK_PATH", "/")
+        .env("RBM_STORE", "memory")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut bot = Running(bot.spawn().expect("the echo bot starts"));
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+        let exited = bot.0.try_wait().expect("the bot's status");
+        assert!(exited.is_none(), "the echo bot exited: {exited:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    bot
 }

@@ -45,8 +45,8 @@ pub(crate) enum Attempt {
     Failed(String),
     /// The handler failed in a way trying again cannot fix.
     Undeliverable(String),
-    /// The handler panicked.
-    Panicked,
+    /// The handler panicked, with this message.
+    Panicked(String),
     /// The handler did not finish within the deadline.
     TimedOut(Duration),
 }
@@ -57,7 +57,7 @@ impl Attempt {
         match self {
             Self::Handled => None,
             Self::Failed(reason) | Self::Undeliverable(reason) => Some(reason.clone()),
-            Self::Panicked => Some("the handler panicked".to_owned()),
+            Self::Panicked(message) => Some(panic_reason(message)),
             Self::TimedOut(deadline) => Some(format!(
                 "the handler took longer than {} s (RBM_HANDLER_TIMEOUT_SECS)",
                 deadline.as_secs_f64()
@@ -69,6 +69,21 @@ impl Attempt {
     pub(crate) fn is_retryable(&self) -> bool {
         !matches!(self, Self::Handled | Self::Undeliverable(_))
     }
+}
+
+/// The message a panic was given (`panic!("…")`, `expect("…")`), or a
+/// placeholder for a payload of another type (`panic_any`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|message| (*message).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a value that is not a message".to_owned())
+}
+
+/// What a log line, a dead letter and a test say of a panic.
+pub(crate) fn panic_reason(message: &str) -> String {
+    format!("the handler panicked: {message}")
 }
 
 /// An attempt and the route that took the delivery.
@@ -129,7 +144,9 @@ impl Handling {
             Err(_) => Attempted::ended(Attempt::TimedOut(self.handler_timeout)),
             // The route of a handler that panicked is unknown: its result,
             // which names it, never came back.
-            Ok(Err(_)) => Attempted::ended(Attempt::Panicked),
+            Ok(Err(payload)) => {
+                Attempted::ended(Attempt::Panicked(panic_message(payload.as_ref())))
+            }
             Ok(Ok((route, result))) => {
                 let (attempt, state) = match result {
                     Ok(()) => (Attempt::Handled, context.state_change()),

@@ -53,8 +53,8 @@ pub(crate) enum Outcome {
     /// The handler failed in a way redelivery cannot fix (a reply the RBM
     /// API refuses for good): logged and acknowledged.
     Undeliverable(String),
-    /// The handler panicked: Google redelivers.
-    Panicked,
+    /// The handler panicked (with this message): Google redelivers.
+    Panicked(String),
 }
 
 impl Outcome {
@@ -65,7 +65,7 @@ impl Outcome {
             Self::Failed(reason) | Self::Undeliverable(reason) | Self::StoreFailed(reason) => {
                 Some(reason.clone())
             }
-            Self::Panicked => Some("the handler panicked".to_owned()),
+            Self::Panicked(message) => Some(super::handling::panic_reason(message)),
             _ => None,
         }
     }
@@ -88,7 +88,7 @@ impl Outcome {
             | Self::Stored(_)
             | Self::Handled => StatusCode::OK,
             Self::StillInFlight | Self::StoreFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Failed(_) | Self::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Failed(_) | Self::Panicked(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -111,7 +111,7 @@ impl Outcome {
             Self::StoreFailed(_) => "store_failed",
             Self::Failed(_) => "failed",
             Self::Undeliverable(_) => "undeliverable",
-            Self::Panicked => "panicked",
+            Self::Panicked(_) => "panicked",
         }
     }
 
@@ -127,7 +127,7 @@ impl Outcome {
             | Self::Failed(_)
             | Self::BadRequest(_)
             | Self::Unauthorized(_)
-            | Self::Panicked
+            | Self::Panicked(_)
             | Self::StoreFailed(_)
             | Self::StillInFlight
             | Self::HandshakeRefused => Level::WARN,
@@ -250,6 +250,7 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
         | Outcome::StoreFailed(reason)
         | Outcome::BadRequest(reason) => Some(reason),
         Outcome::Unauthorized(error) => Some(error),
+        Outcome::Panicked(message) => Some(message),
         _ => None,
     };
     if let Some(reason) = reason {

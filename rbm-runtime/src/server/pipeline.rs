@@ -395,7 +395,7 @@ impl Pipeline {
         let outcome = match attempted.attempt {
             Attempt::Handled => Outcome::Handled,
             Attempt::Undeliverable(reason) => Outcome::Undeliverable(reason),
-            Attempt::Panicked => Outcome::Panicked,
+            Attempt::Panicked(message) => Outcome::Panicked(message),
             failed => Outcome::Failed(failed.reason().unwrap_or_default()),
         };
         let handled = matches!(outcome, Outcome::Handled | Outcome::Undeliverable(_));

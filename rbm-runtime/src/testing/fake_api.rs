@@ -19,6 +19,7 @@
 mod assertion;
 mod handler;
 mod key;
+mod remote;
 mod state;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -37,6 +38,7 @@ use tokio::task::JoinHandle;
 use crate::api::{ApiConfigError, RbmApiClient, RbmApiClientBuilder, ServiceAccountKey};
 
 pub use key::TestServiceAccount;
+pub use remote::{RemoteFakeApi, RemoteFakeApiError};
 pub use state::{FakeStats, RecordedRequest};
 
 use state::{Counters, Memory, State};

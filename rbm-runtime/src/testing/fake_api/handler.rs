@@ -1,5 +1,6 @@
 //! The fake's routes: `POST /token`, `POST …/agentMessages`,
-//! `POST …/agentEvents`, `DELETE …/agentMessages/{id}`.
+//! `POST …/agentEvents`, `DELETE …/agentMessages/{id}`, and
+//! `GET /rbm/requests?after=N`, what it recorded (for `rbm send`).
 
 use std::sync::Arc;
 
@@ -16,6 +17,11 @@ use super::state::{Counters, RecordedRequest, State};
 
 /// The path of the fake's OAuth token endpoint.
 pub(super) const TOKEN_PATH: &str = "/token";
+
+/// The path where the fake lists the API requests it recorded, from the
+/// index `after` on: `{"requests": [...], "total": N}`. Not an RBM API path
+/// (those begin with `/v1/`), not recorded itself.
+pub(super) const RECORDED_PATH: &str = "/rbm/requests";
 
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -53,6 +59,10 @@ pub(super) async fn handle(
             .map(str::to_owned),
         body,
     };
+    if request.method == Method::GET && request.path == RECORDED_PATH {
+        let (status, answer) = recorded(&state, &request);
+        return Ok(json_response(status, &answer));
+    }
     let token_endpoint = request.path == TOKEN_PATH;
     let (status, answer, recorded_body) = if token_endpoint {
         let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(&request.body)
@@ -84,12 +94,30 @@ pub(super) async fn handle(
         },
         token_endpoint,
     );
-    let response = Response::builder()
+    Ok(json_response(status, &answer))
+}
+
+fn json_response(status: u16, answer: &Value) -> Response<Full<Bytes>> {
+    Response::builder()
         .status(status)
         .header(CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(answer.to_string())))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
-    Ok(response)
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// `GET /rbm/requests?after=N`: the recorded API requests from index `N`.
+fn recorded(state: &State, request: &ReadRequest) -> (u16, Value) {
+    let after = match request.query.iter().find(|(key, _)| key == "after") {
+        None => 0,
+        Some((_, value)) => match value.parse::<usize>() {
+            Ok(after) => after,
+            Err(_) => return (400, google_error(400, "after must be a whole number")),
+        },
+    };
+    let memory = state.memory();
+    let requests = memory.requests.get(after..).unwrap_or_default();
+    let answer = json!({ "requests": requests, "total": memory.requests.len() });
+    (200, answer)
 }
 
 /// The OAuth token endpoint.

@@ -6,8 +6,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// One request the fake answered.
-#[derive(Debug, Clone, PartialEq)]
+/// One request the fake answered. It travels as JSON from `rbm api` to
+/// `rbm send` ([`super::RemoteFakeApi`]), without its `Authorization`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecordedRequest {
     /// `POST`, `DELETE`…
     pub method: String,
@@ -18,7 +19,9 @@ pub struct RecordedRequest {
     /// The body as JSON (`None` when empty or not JSON; form bodies are
     /// recorded as a JSON object of their fields).
     pub body: Option<serde_json::Value>,
-    /// The `Authorization` header, as sent.
+    /// The `Authorization` header, as sent (kept in this process: an access
+    /// token, even a fake one, is not handed out over HTTP).
+    #[serde(skip)]
     pub authorization: Option<String>,
     /// The status the fake answered.
     pub status: u16,

@@ -10,9 +10,9 @@ pub(crate) struct KeyDir {
 }
 
 impl KeyDir {
-    /// Creates `rbm-chat-<pid>-<random>`.
+    /// Creates `rbm-<pid>-<random>`.
     pub(crate) fn create() -> std::io::Result<Self> {
-        let name = format!("rbm-chat-{}-{:08x}", std::process::id(), fastrand::u32(..));
+        let name = format!("rbm-{}-{:08x}", std::process::id(), fastrand::u32(..));
         let path = std::env::temp_dir().join(name);
         let mut builder = std::fs::DirBuilder::new();
         // Created private: there is no moment at which others could enter it.

@@ -1,6 +1,7 @@
-//! The signals that end the tool (Ctrl-C, SIGTERM, SIGHUP), watched from
-//! before the bot is started: none of them may end this tool and leave the
-//! bot (in its own process group) running and holding its port.
+//! The signals that end the tool (Ctrl-C, SIGTERM, SIGHUP). `rbm chat`
+//! watches them from before the bot is started: none of them may end the
+//! tool and leave the bot (in its own process group) running and holding
+//! its port.
 
 /// A signal that asks the tool to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
