@@ -295,13 +295,17 @@ pub(crate) enum InboxCommand {
     Drop(DeadSelection),
 }
 
-/// Where the store is: the same setting as the server's.
+/// Where the store is: the same settings as the server's.
 #[derive(Debug, Args)]
 pub(crate) struct StoreArg {
     /// The bot's store: sqlite://PATH, a relative PATH being relative to the
-    /// working directory (run the command where the server runs).
-    #[arg(long = "store", value_name = "URL", env = "RBM_STORE", default_value = StoreUrl::DEFAULT)]
+    /// working directory (run the command where the server runs), or
+    /// redis://[user:password@]host:port[/db].
+    #[arg(long = "store", value_name = "URL", env = "RBM_STORE", hide_env_values = true, default_value = StoreUrl::DEFAULT)]
     pub(crate) url: String,
+    /// With a Redis store: the prefix of the bot's keys.
+    #[arg(long, value_name = "PREFIX", env = "RBM_REDIS_PREFIX", default_value = StoreUrl::DEFAULT_REDIS_PREFIX)]
+    pub(crate) redis_prefix: String,
 }
 
 /// Which dead letters `rbm inbox retry` and `rbm inbox drop` apply to.

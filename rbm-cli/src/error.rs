@@ -70,12 +70,12 @@ pub(crate) enum CliError {
         path: PathBuf,
     },
     /// No dead letter has this id.
-    #[error("no dead letter {id} in {}", path.display())]
+    #[error("no dead letter {id} in {store}")]
     NoDeadLetter {
         /// The id given.
         id: EntryId,
-        /// The store's file.
-        path: PathBuf,
+        /// The store, as shown (no password).
+        store: String,
     },
     /// The store could not be opened, read or written.
     #[error(transparent)]

@@ -132,19 +132,19 @@ impl BotProcess {
     pub(crate) async fn stop(mut self) {
         self.stopped = true;
         #[cfg(unix)]
-        if let Some(pid) = self.pid {
-            if group::signal(pid, Some(group::Signal::TERM)) {
-                let deadline = tokio::time::Instant::now() + STOP_GRACE;
-                loop {
-                    // Reaps the leader, so that it does not count as alive.
-                    let _ = self.child.try_wait();
-                    if !group::signal(pid, None) || tokio::time::Instant::now() >= deadline {
-                        break;
-                    }
-                    tokio::time::sleep(STOP_POLL).await;
+        if let Some(pid) = self.pid
+            && group::signal(pid, Some(group::Signal::TERM))
+        {
+            let deadline = tokio::time::Instant::now() + STOP_GRACE;
+            loop {
+                // Reaps the leader, so that it does not count as alive.
+                let _ = self.child.try_wait();
+                if !group::signal(pid, None) || tokio::time::Instant::now() >= deadline {
+                    break;
                 }
-                group::signal(pid, Some(group::Signal::KILL));
+                tokio::time::sleep(STOP_POLL).await;
             }
+            group::signal(pid, Some(group::Signal::KILL));
         }
         if self.child.try_wait().ok().flatten().is_none() {
             let _ = self.child.kill().await;

@@ -60,7 +60,7 @@ fn unknown_named(opened: &Opened, error: StoreError) -> CliError {
     match error {
         StoreError::UnknownEntry(id) => CliError::NoDeadLetter {
             id,
-            path: opened.path.clone(),
+            store: opened.shown.clone(),
         },
         other => other.into(),
     }

@@ -30,17 +30,13 @@ fn as_text(opened: &Opened, status: &InboxStatus, oldest_age_ms: Option<i64>) ->
          oldest:     {oldest}\n\
          dead:       {}\n\
          done marks: {}\n",
-        opened.path.display(),
-        status.waiting,
-        status.retrying,
-        status.dead,
-        status.done_marks,
+        opened.shown, status.waiting, status.retrying, status.dead, status.done_marks,
     )
 }
 
 fn as_json(opened: &Opened, status: &InboxStatus, oldest_age_ms: Option<i64>) -> String {
     json!({
-        "store": opened.path.display().to_string(),
+        "store": opened.shown.clone(),
         "waiting": status.waiting,
         "retrying": status.retrying,
         "oldest_received_at_ms": status.oldest_received_at_ms,

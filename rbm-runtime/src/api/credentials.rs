@@ -62,12 +62,12 @@ impl ServiceAccountKey {
     pub fn from_json(json: &str) -> Result<Self, KeyError> {
         let file: KeyFile =
             serde_json::from_str(json).map_err(|e| KeyError::Json(e.to_string()))?;
-        if let Some(kind) = file.kind.as_deref() {
-            if kind != "service_account" {
-                return Err(KeyError::Json(format!(
-                    "its type is {kind:?}, not \"service_account\""
-                )));
-            }
+        if let Some(kind) = file.kind.as_deref()
+            && kind != "service_account"
+        {
+            return Err(KeyError::Json(format!(
+                "its type is {kind:?}, not \"service_account\""
+            )));
         }
         let client_email = non_empty(file.client_email).ok_or(KeyError::Missing("client_email"))?;
         let pem = non_empty(file.private_key).ok_or(KeyError::Missing("private_key"))?;

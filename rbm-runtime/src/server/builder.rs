@@ -259,10 +259,10 @@ impl ServerBuilder {
                     "the webhook on this path has an empty client token",
                 ));
             }
-            if let Target::Partner(agents) = &spec.target {
-                if agents.is_empty() {
-                    return Err(invalid("partner agents", &spec.path, "no agent registered"));
-                }
+            if let Target::Partner(agents) = &spec.target
+                && agents.is_empty()
+            {
+                return Err(invalid("partner agents", &spec.path, "no agent registered"));
             }
         }
         if let Some(agent_id) = self.duplicate_agent_ids.first() {
@@ -325,13 +325,11 @@ impl ServerBuilder {
     }
 
     /// Checks everything, opens the store and assembles the request pipeline.
+    /// A Redis store must be opened before (by [`bind`](Self::bind)).
     fn assemble(self) -> Result<(Arc<Pipeline>, ServerConfig), Error> {
         self.check()?;
         let config = self.config;
-        let store_config = StoreConfig::default()
-            .with_mark_ttl(config.dedupe_max_age)
-            .with_mark_capacity(config.dedupe_capacity)
-            .with_state_ttl(config.state_ttl);
+        let store_config = store_config(&config);
         let store = match self.store {
             Some(store) => store,
             None => match &config.store {
@@ -387,7 +385,16 @@ impl ServerBuilder {
 
     /// Checks the configuration, binds the socket and starts serving in the
     /// background. Fails with a message naming the setting or the address.
-    pub async fn bind(self) -> Result<RunningServer, Error> {
+    pub async fn bind(mut self) -> Result<RunningServer, Error> {
+        if self.store.is_none() && matches!(self.config.store, StoreUrl::Redis { .. }) {
+            // A shared store is connected to here, asynchronously; a file
+            // store is opened by `assemble`, blocking briefly.
+            self.check()?;
+            let store = crate::store::open(&self.config.store, store_config(&self.config))
+                .await
+                .map_err(|source| Error::Store { source })?;
+            self.store = Some(store);
+        }
         let (pipeline, config) = self.assemble()?;
         // What a previous run left is queued before anything new arrives.
         pipeline
@@ -430,6 +437,16 @@ impl ServerBuilder {
             .run_until(listener::shutdown_signal())
             .await
     }
+}
+
+/// How the server's store bounds what it keeps, from the server's settings.
+/// An inline claim outlives the longest handler by a minute.
+fn store_config(config: &ServerConfig) -> StoreConfig {
+    StoreConfig::default()
+        .with_mark_ttl(config.dedupe_max_age)
+        .with_mark_capacity(config.dedupe_capacity)
+        .with_state_ttl(config.state_ttl)
+        .with_claim_lease(config.handler_timeout + std::time::Duration::from_secs(60))
 }
 
 #[cfg(test)]

@@ -66,7 +66,9 @@ pub struct ServerConfig {
     /// When deliveries are acknowledged (`RBM_DELIVERY`, default `inbox`).
     pub delivery: DeliveryMode,
     /// Where the inbox, duplicate marks and dead letters are kept
-    /// (`RBM_STORE`: `sqlite://PATH` or `memory`, default `sqlite://rbm-data/rbm.sqlite3`).
+    /// (`RBM_STORE`: `sqlite://PATH`, `redis://[user:password@]host:port[/db]`
+    /// with its keys under `RBM_REDIS_PREFIX` (default `rbm`), or `memory`;
+    /// default `sqlite://rbm-data/rbm.sqlite3`).
     pub store: StoreUrl,
     /// Stored deliveries handled at once, over all users (`RBM_WORKERS`, default 64).
     pub workers: usize,
@@ -191,9 +193,10 @@ impl ServerConfig {
                     .parse()
                     .map_err(|error: crate::store::StoreUrlError| ConfigError::Invalid {
                         name: "RBM_STORE",
-                        value: raw,
+                        value: without_credentials(&raw),
                         reason: error.to_string(),
-                    })?,
+                    })
+                    .and_then(|store: StoreUrl| redis_prefix(&lookup, store))?,
             },
             workers: positive(&lookup, "RBM_WORKERS", defaults.workers)?,
             max_attempts: positive(&lookup, "RBM_MAX_ATTEMPTS", defaults.max_attempts)?,
@@ -243,6 +246,39 @@ impl EnvWebhook {
 }
 
 /// A webhook path must be absolute and plain (no query or fragment).
+/// `value` with the user and password of a URL masked: a store URL may
+/// carry a password, and the message of a bad one is logged.
+fn without_credentials(value: &str) -> String {
+    match value.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://***@{host}"),
+            None => value.to_owned(),
+        },
+        None => value.to_owned(),
+    }
+}
+
+/// A Redis store's keys under `RBM_REDIS_PREFIX`, when set: letters,
+/// digits and `-_.:`, which cannot be mistaken for the keys under it.
+fn redis_prefix(
+    lookup: &impl Fn(&str) -> Option<String>,
+    store: StoreUrl,
+) -> Result<StoreUrl, ConfigError> {
+    let Some(raw) = lookup("RBM_REDIS_PREFIX") else {
+        return Ok(store);
+    };
+    let prefix = raw.trim();
+    let fine = |c: char| c.is_ascii_alphanumeric() || "-_.:".contains(c);
+    if prefix.is_empty() || prefix.len() > 64 || !prefix.chars().all(fine) {
+        return Err(ConfigError::Invalid {
+            name: "RBM_REDIS_PREFIX",
+            value: raw.chars().take(80).collect(),
+            reason: "expected 1 to 64 letters, digits, -, _, . or :".to_owned(),
+        });
+    }
+    Ok(store.with_redis_prefix(prefix))
+}
+
 pub(crate) fn check_path(name: &'static str, path: &str) -> Result<(), ConfigError> {
     let reason = if !path.starts_with('/') {
         "it must start with '/'"

@@ -6,6 +6,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::{RedisUrl, RedisUrlError};
+
 /// The store's clock: the time now in unix milliseconds. Injected so that
 /// tests of pruning by age need not sleep.
 #[derive(Clone)]
@@ -56,6 +58,11 @@ pub struct StoreConfig {
     /// Conversation state untouched for this long reads as absent (its
     /// type's `Default`) and is pruned. Default: kept until changed.
     pub state_ttl: Option<Duration>,
+    /// How long an inline claim (a delivery being handled inside its
+    /// request) holds in a store shared by several processes, so that one
+    /// that dies mid-delivery does not leave it claimed. Default 5 minutes;
+    /// the server sets it to its handler timeout and a margin.
+    pub claim_lease: Duration,
 }
 
 impl Default for StoreConfig {
@@ -65,6 +72,7 @@ impl Default for StoreConfig {
             mark_capacity: 100_000,
             clock: Clock::system(),
             state_ttl: None,
+            claim_lease: Duration::from_secs(300),
         }
     }
 }
@@ -85,6 +93,12 @@ impl StoreConfig {
     /// The default config with `clock` instead.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The default config with `claim_lease` instead.
+    pub fn with_claim_lease(mut self, claim_lease: Duration) -> Self {
+        self.claim_lease = claim_lease;
         self
     }
 
@@ -115,11 +129,34 @@ pub enum StoreUrl {
     Sqlite(PathBuf),
     /// `memory`: in this process only, lost on exit.
     Memory,
+    /// `redis://…` or `rediss://…`: one Redis shared by every replica,
+    /// keys under `prefix` (`RBM_REDIS_PREFIX`, default `rbm`).
+    Redis {
+        /// The server (its password masked when shown).
+        url: RedisUrl,
+        /// What every key begins with, so that agents can share a Redis.
+        prefix: String,
+    },
 }
 
 impl StoreUrl {
     /// The default store, `sqlite://rbm-data/rbm.sqlite3`.
     pub const DEFAULT: &'static str = "sqlite://rbm-data/rbm.sqlite3";
+
+    /// The default prefix of a Redis store's keys.
+    pub const DEFAULT_REDIS_PREFIX: &'static str = "rbm";
+
+    /// A Redis store: its keys under `prefix` instead of the default.
+    /// Other stores are returned as they are.
+    pub fn with_redis_prefix(self, prefix: impl Into<String>) -> Self {
+        match self {
+            Self::Redis { url, .. } => Self::Redis {
+                url,
+                prefix: prefix.into(),
+            },
+            other => other,
+        }
+    }
 }
 
 impl Default for StoreUrl {
@@ -133,6 +170,7 @@ impl fmt::Display for StoreUrl {
         match self {
             Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
             Self::Memory => f.write_str("memory"),
+            Self::Redis { url, .. } => fmt::Display::fmt(url, f),
         }
     }
 }
@@ -142,16 +180,16 @@ impl fmt::Display for StoreUrl {
 #[non_exhaustive]
 pub enum StoreUrlError {
     /// The URL is empty.
-    #[error("no store given: use sqlite://PATH or memory")]
+    #[error("no store given: use sqlite://PATH, redis://HOST:PORT or memory")]
     Empty,
     /// `sqlite://` without a path.
     #[error("sqlite:// needs a file path, e.g. {}", StoreUrl::DEFAULT)]
     MissingPath,
-    /// A Redis URL: a later version adds that backend.
-    #[error("redis:// is not supported yet: use sqlite://PATH or memory")]
-    RedisNotSupported,
+    /// A Redis URL that is not one.
+    #[error(transparent)]
+    Redis(#[from] RedisUrlError),
     /// Some other scheme or word.
-    #[error("unknown store {0:?}: use sqlite://PATH or memory")]
+    #[error("unknown store {0:?}: use sqlite://PATH, redis://HOST:PORT or memory")]
     Unknown(String),
 }
 
@@ -173,7 +211,10 @@ impl FromStr for StoreUrl {
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
         if value.starts_with("redis://") || value.starts_with("rediss://") {
-            return Err(StoreUrlError::RedisNotSupported);
+            return Ok(Self::Redis {
+                url: RedisUrl::parse(value)?,
+                prefix: Self::DEFAULT_REDIS_PREFIX.to_owned(),
+            });
         }
         // Only the scheme is echoed: the rest may hold credentials.
         let shown = value.split_once("://").map_or(value, |(scheme, _)| scheme);
@@ -201,6 +242,13 @@ mod tests {
             Ok(StoreUrl::default())
         );
         assert_eq!(StoreUrl::default().to_string(), StoreUrl::DEFAULT);
+        let redis: StoreUrl = "redis://:pw@127.0.0.1:6379/1".parse().expect("redis");
+        assert_eq!(redis.to_string(), "redis://:***@127.0.0.1:6379/1");
+        let StoreUrl::Redis { prefix, .. } = redis.clone().with_redis_prefix("shop") else {
+            panic!("a Redis store: {redis}")
+        };
+        assert_eq!(prefix, "shop");
+        assert!(matches!(redis, StoreUrl::Redis { prefix, .. } if prefix == "rbm"));
     }
 
     #[test]
@@ -210,14 +258,10 @@ mod tests {
             "sqlite://".parse::<StoreUrl>(),
             Err(StoreUrlError::MissingPath)
         );
-        let redis = "redis://localhost:6379".parse::<StoreUrl>();
-        assert_eq!(redis, Err(StoreUrlError::RedisNotSupported));
-        assert!(
-            redis
-                .expect_err("redis")
-                .to_string()
-                .contains("not supported yet")
-        );
+        assert!(matches!(
+            "redis://".parse::<StoreUrl>(),
+            Err(StoreUrlError::Redis(RedisUrlError::NoHost))
+        ));
         let other = "postgres://user:secret@host/db".parse::<StoreUrl>();
         assert_eq!(other, Err(StoreUrlError::Unknown("postgres".into())));
         assert!(!other.expect_err("postgres").to_string().contains("secret"));

@@ -24,6 +24,15 @@ pub enum StoreError {
         /// What the backend or the operating system said.
         source: StoreErrorSource,
     },
+    /// The server at `url` (its password masked) could not be reached, or
+    /// refused the credentials.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The store's URL, as shown.
+        url: String,
+        /// What the client said.
+        source: StoreErrorSource,
+    },
     /// The file at `path` is not an rbm store (another application's
     /// database, or not a database at all).
     #[error("{} is not an rbm store (not a database, or another application's)", path.display())]

@@ -2,14 +2,16 @@
 //! duplicate marks of deliveries seen, and the dead letters.
 //!
 //! One [`Store`] interface, several backends: [`MemoryStore`] (tests, and
-//! users who accept losing the inbox on a crash) and [`SqliteStore`] (one
-//! crash-safe file on local disk, the default). [`open`] picks one from an
-//! [`StoreUrl`] (the `RBM_STORE` setting).
+//! users who accept losing the inbox on a crash), [`SqliteStore`] (one
+//! crash-safe file on local disk, the default) and [`RedisStore`] (one Redis
+//! shared by several processes). [`open`] picks one from a [`StoreUrl`] (the
+//! `RBM_STORE` setting).
 
 mod config;
 mod entry;
 mod error;
 mod memory;
+mod redis;
 mod sqlite;
 mod state;
 
@@ -25,6 +27,7 @@ pub use config::{Clock, StoreConfig, StoreUrl, StoreUrlError};
 pub use entry::{Appended, DeadLetter, Entry, EntryId, InboxStatus, NewEntry, Selection};
 pub use error::{StoreError, StoreErrorSource};
 pub use memory::MemoryStore;
+pub use redis::{RedisPersistence, RedisStore, RedisUrl, RedisUrlError};
 pub use sqlite::{SqliteStore, WriterStats};
 pub use state::{StateChange, StateKey, StoredState};
 
@@ -143,6 +146,9 @@ pub async fn open(url: &StoreUrl, config: StoreConfig) -> Result<Arc<dyn Store>,
     match url {
         StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(config))),
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path, config).await?)),
+        StoreUrl::Redis { url, prefix } => Ok(Arc::new(
+            RedisStore::open(url, prefix, config.claim_lease, config).await?,
+        )),
     }
 }
 
@@ -155,5 +161,12 @@ pub(crate) fn open_blocking(
     match url {
         StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(config))),
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open_blocking(path.clone(), config)?)),
+        // Connecting is async: `ServerBuilder::bind` opens it with `open`.
+        StoreUrl::Redis { .. } => Err(StoreError::Connect {
+            url: url.to_string(),
+            source: Arc::new(std::io::Error::other(
+                "a Redis store is opened by an async start-up (ServerBuilder::bind, or store::open)",
+            )),
+        }),
     }
 }

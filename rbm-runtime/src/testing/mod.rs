@@ -39,6 +39,7 @@ mod ids;
 mod in_process;
 mod payload;
 mod push;
+mod redis_server;
 mod replies;
 mod sent;
 
@@ -47,6 +48,7 @@ pub use capture::CapturingSender;
 pub use http::{HttpBot, OverHttp, http_client, read_sent};
 pub use in_process::{InProcess, TEST_CLIENT_TOKEN, TestBot};
 pub use push::{DEFAULT_AGENT_ID, DEFAULT_SENDER, Google, PushBuilder, SignedPush};
+pub use redis_server::RedisServer;
 pub use replies::Replies;
 pub use sent::{AgentMessage, Card, Chip, Content, SentEvent, Tappable};
 pub use warp::http::{HeaderName, StatusCode};

@@ -31,14 +31,14 @@ pub(crate) fn check(handler: &Handler, errors: &mut Errors) -> bool {
         errors.spanned(variadic, "route handlers cannot be variadic");
     }
     for arg in &sig.inputs {
-        if let FnArg::Receiver(receiver) = arg {
-            if receiver.reference.is_none() || receiver.mutability.is_some() {
-                errors.spanned(
-                    receiver,
-                    "route handlers take `&self`: the agent is shared by every delivery",
-                );
-                usable = false;
-            }
+        if let FnArg::Receiver(receiver) = arg
+            && (receiver.reference.is_none() || receiver.mutability.is_some())
+        {
+            errors.spanned(
+                receiver,
+                "route handlers take `&self`: the agent is shared by every delivery",
+            );
+            usable = false;
         }
     }
     usable

@@ -184,10 +184,10 @@ impl WriterThread {
         };
         self.counters.requests.fetch_add(size, Ordering::Relaxed);
         self.seq += 1;
-        if let Some(delta) = &committed {
-            if !delta.added().is_empty() {
-                self.unsynced.push_back((self.seq, delta.added().clone()));
-            }
+        if let Some(delta) = &committed
+            && !delta.added().is_empty()
+        {
+            self.unsynced.push_back((self.seq, delta.added().clone()));
         }
         let finished = Finished {
             seq: self.seq,
