@@ -104,7 +104,9 @@ impl Runner {
                         self.store.complete_with(job.id, state.clone())
                     })
                     .await;
-                if completed {
+                if completed == Written::NotOwner {
+                    Verdict::HandedOver
+                } else if completed == Written::Made {
                     Verdict::Done
                 } else {
                     // Not done in the store: the lane must not go on (the
@@ -131,21 +133,35 @@ impl Runner {
                     let pause = self.limits.backoff.after(attempts);
                     let next_ms = now_ms()
                         .saturating_add(i64::try_from(pause.as_millis()).unwrap_or(i64::MAX));
-                    self.write(job.id, "record a failure", || {
-                        self.store
-                            .record_failure(job.id, attempts, next_ms, &reason)
-                    })
-                    .await;
-                    Verdict::Retry(reason, pause)
+                    let recorded = self
+                        .write(job.id, "record a failure", || {
+                            self.store
+                                .record_failure(job.id, attempts, next_ms, &reason)
+                        })
+                        .await;
+                    if recorded == Written::NotOwner {
+                        Verdict::HandedOver
+                    } else {
+                        Verdict::Retry(reason, pause)
+                    }
                 }
             }
         };
-        if let Verdict::Dead(reason) = &step {
-            self.write(job.id, "dead-letter", || {
-                self.store.dead_letter(job.id, reason)
-            })
-            .await;
-        }
+        let step = match step {
+            Verdict::Dead(reason) => {
+                let buried = self
+                    .write(job.id, "dead-letter", || {
+                        self.store.dead_letter(job.id, &reason)
+                    })
+                    .await;
+                if buried == Written::NotOwner {
+                    Verdict::HandedOver
+                } else {
+                    Verdict::Dead(reason)
+                }
+            }
+            other => other,
+        };
         self.handling.log_attempt(
             &job.path,
             &job.delivery,
@@ -162,22 +178,23 @@ impl Runner {
                 job.attempts = attempts;
                 Step::RetryAt(job, Instant::now() + pause)
             }
-            Verdict::Done | Verdict::Dead(_) => Step::Settled,
+            Verdict::Done | Verdict::Dead(_) | Verdict::HandedOver => Step::Settled,
         }
     }
 
     /// Runs a store write after an attempt, trying again a few times: a
     /// store that stays broken leaves the entry as it was, so it runs again
-    /// (with the same reply ids: nothing reaches the user twice). Returns
-    /// whether the write was made.
-    async fn write<'s, F>(&'s self, id: EntryId, what: &str, op: impl Fn() -> F) -> bool
+    /// (with the same reply ids: nothing reaches the user twice). A shared
+    /// store whose partition another process holds now refuses it at once.
+    async fn write<'s, F>(&'s self, id: EntryId, what: &str, op: impl Fn() -> F) -> Written
     where
         F: std::future::Future<Output = Result<(), StoreError>> + 's,
     {
         let mut pause = Duration::from_millis(50);
         for attempt in 1..=STORE_TRIES {
             match op().await {
-                Ok(()) => return true,
+                Ok(()) => return Written::Made,
+                Err(StoreError::NotOwner(_)) => return Written::NotOwner,
                 Err(error) if attempt == STORE_TRIES => {
                     tracing::error!(entry = %id, %error, "inbox: could not {what} in the store; the entry runs again");
                 }
@@ -188,8 +205,19 @@ impl Runner {
                 }
             }
         }
-        false
+        Written::Failed
     }
+}
+
+/// What became of a store write after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Made,
+    /// The store stayed broken: the entry is as it was.
+    Failed,
+    /// Another process handles the entry's partition now: it runs the
+    /// entry again there (same reply ids), and this process lets it go.
+    NotOwner,
 }
 
 /// What one attempt comes to.
@@ -197,6 +225,8 @@ enum Verdict {
     Done,
     Retry(String, Duration),
     Dead(String),
+    /// Its partition went to another process meanwhile: nothing written.
+    HandedOver,
 }
 
 impl Verdict {
@@ -205,12 +235,14 @@ impl Verdict {
             Self::Done => "handled",
             Self::Retry(..) => "retry",
             Self::Dead(_) => "dead_letter",
+            Self::HandedOver => "handed_over",
         }
     }
 
     fn reason(&self) -> Option<&str> {
         match self {
             Self::Done => None,
+            Self::HandedOver => Some("another process handles its partition now"),
             Self::Retry(reason, _) | Self::Dead(reason) => Some(reason),
         }
     }

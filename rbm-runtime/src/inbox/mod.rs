@@ -19,6 +19,7 @@ mod job;
 mod lanes;
 mod queued;
 mod settled;
+mod shared;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,6 +74,9 @@ pub(crate) struct Inbox {
     /// Jobs queued in memory now (not counting those queued by id).
     resident: Arc<AtomicUsize>,
     limits: InboxLimits,
+    /// With a store shared by several processes: wakes the reader of the
+    /// partitions held (see `shared.rs`).
+    shared_wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Inbox {
@@ -131,6 +135,7 @@ impl Inbox {
                 })
             }),
         );
+        let shared_wake = store.partitions().map(|_| Arc::default());
         Self {
             lanes,
             store,
@@ -139,7 +144,25 @@ impl Inbox {
             known,
             resident,
             limits,
+            shared_wake,
         }
+    }
+
+    /// A delivery the webhook just stored: queued at once, or, with a store
+    /// shared by several processes, read back in its partition's order by
+    /// the process that holds the partition (this one is woken to look).
+    pub(crate) fn stored(&self, job: Job) {
+        match &self.shared_wake {
+            Some(wake) => wake.notify_one(),
+            None => self.push(job),
+        }
+    }
+
+    /// Whether the store is shared: then [`run_shared`](Self::run_shared)
+    /// must run instead of [`recover`](Self::recover) and
+    /// [`rescan`](Self::rescan).
+    pub(crate) fn shared_wake(&self) -> Option<Arc<tokio::sync::Notify>> {
+        self.shared_wake.clone()
     }
 
     /// Queues a stored entry in its user's lane: in memory, or by its id
@@ -261,6 +284,11 @@ impl Inbox {
             tracing::warn!(
                 "inbox: handlers still running after the grace period; their entries stay in the inbox"
             );
+            // Their leases lapse instead: no other process runs them meanwhile.
+            return;
+        }
+        if self.shared_wake.is_some() {
+            self.release_partitions().await;
         }
     }
 }

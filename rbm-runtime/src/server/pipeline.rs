@@ -118,19 +118,25 @@ impl Pipeline {
         }
     }
 
-    /// Queues what a previous run left in the inbox (inbox mode).
+    /// Queues what a previous run left in the inbox (inbox mode). A shared
+    /// store's entries are read by partition instead (see
+    /// [`watch_foreign_entries`](Self::watch_foreign_entries)).
     pub(crate) async fn recover(&self) -> Result<usize, StoreError> {
         match &self.mode {
-            Mode::Inbox { inbox, .. } => inbox.recover().await,
-            Mode::Inline { .. } => Ok(0),
+            Mode::Inbox { inbox, .. } if inbox.shared_wake().is_none() => inbox.recover().await,
+            Mode::Inbox { .. } | Mode::Inline { .. } => Ok(0),
         }
     }
 
     /// Starts looking for entries another process adds to the inbox
-    /// (`rbm inbox retry` while this server runs).
+    /// (`rbm inbox retry` while this server runs; with a shared store, every
+    /// entry of the partitions this process holds).
     pub(crate) fn watch_foreign_entries(&self) {
         if let Mode::Inbox { inbox, .. } = &self.mode {
-            tokio::spawn(Arc::clone(inbox).rescan());
+            match inbox.shared_wake() {
+                Some(wake) => tokio::spawn(Arc::clone(inbox).run_shared(wake)),
+                None => tokio::spawn(Arc::clone(inbox).rescan()),
+            };
         }
     }
 
@@ -185,7 +191,7 @@ impl Pipeline {
             (facts.stored, facts.delivery, &self.mode)
         {
             response.extensions_mut().insert(StoredEntry(stored.id));
-            inbox.push(Job {
+            inbox.stored(Job {
                 id: stored.id,
                 lane: stored.lane,
                 path: Arc::from(path),

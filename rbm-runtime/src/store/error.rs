@@ -67,6 +67,10 @@ pub enum StoreError {
     /// dead for the dead-letter operations).
     #[error("no entry {0} in the store")]
     UnknownEntry(EntryId),
+    /// Entry `0` is in a partition another process handles now (this one's
+    /// lease on it lapsed): nothing was changed.
+    #[error("entry {0} is handled by another process now")]
+    NotOwner(EntryId),
 }
 
 impl StoreError {

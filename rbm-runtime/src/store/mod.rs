@@ -11,6 +11,7 @@ mod config;
 mod entry;
 mod error;
 mod memory;
+mod partitions;
 mod redis;
 mod sqlite;
 mod state;
@@ -27,6 +28,7 @@ pub use config::{Clock, StoreConfig, StoreUrl, StoreUrlError};
 pub use entry::{Appended, DeadLetter, Entry, EntryId, InboxStatus, NewEntry, Selection};
 pub use error::{StoreError, StoreErrorSource};
 pub use memory::MemoryStore;
+pub use partitions::Partitions;
 pub use redis::{RedisPersistence, RedisStore, RedisUrl, RedisUrlError};
 pub use sqlite::{SqliteStore, WriterStats};
 pub use state::{StateChange, StateKey, StoredState};
@@ -139,6 +141,13 @@ pub trait Store: Send + Sync + 'static {
     /// prune on their own, in bounded batches; this runs it now (tests, a
     /// maintenance command).
     fn prune_marks(&self) -> StoreFuture<'_, u64>;
+
+    /// A store shared by several processes: its inbox's partitions, which
+    /// one process at a time handles. `None` (the default) for a store of
+    /// one process, whose inbox it handles whole.
+    fn partitions(&self) -> Option<&dyn Partitions> {
+        None
+    }
 }
 
 /// Opens the store that `url` names, with `config`.

@@ -15,7 +15,7 @@ mod scripts;
 mod url;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -23,8 +23,8 @@ use redis::{RedisError, Value};
 
 use super::memory::{PRUNE_BATCH, PRUNE_EVERY};
 use super::{
-    Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection,
-    StateChange, StateKey, Store, StoreConfig, StoreError, StoreFuture, StoredState,
+    Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Partitions,
+    Selection, StateChange, StateKey, Store, StoreConfig, StoreError, StoreFuture, StoredState,
 };
 use decode::{Malformed, key_hex};
 use scripts::Scripts;
@@ -35,6 +35,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a command may take to answer before it fails (and the delivery
 /// gets a `503`, which Google retries).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The inbox's partitions: users are spread over them, and each is handled
+/// by one replica at a time. More than replicas will ever run, few enough
+/// that polling them all is cheap.
+pub(crate) const PARTITIONS: u32 = 16;
+/// How long a replica's lease on a partition lasts unless renewed: a
+/// replica that dies stops handling, and its partitions are taken over,
+/// within this time.
+const LEASE: Duration = Duration::from_secs(10);
 
 /// A [`Store`] in Redis, under a key prefix (`RBM_REDIS_PREFIX`).
 #[derive(Clone)]
@@ -46,6 +54,10 @@ pub struct RedisStore {
     /// How long an inline claim holds before it lapses on its own.
     claim_lease: Duration,
     completions: Arc<AtomicU64>,
+    /// This process among the replicas (unique per start).
+    replica: Arc<str>,
+    /// Whether it leases partitions: then its writes to entries are fenced.
+    leasing: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -92,6 +104,13 @@ impl RedisStore {
             config,
             claim_lease,
             completions: Arc::default(),
+            replica: Arc::from(format!(
+                "{}-{}-{:08x}",
+                hostname(),
+                std::process::id(),
+                fastrand::u32(..)
+            )),
+            leasing: Arc::default(),
         };
         let persistence = store
             .persistence()
@@ -144,7 +163,8 @@ impl RedisStore {
             .arg(&new.lane)
             .arg(&new.webhook)
             .arg(&new.data)
-            .arg(new.received_at_ms);
+            .arg(new.received_at_ms)
+            .arg(partition_of(&new.lane));
         for (name, value) in decode::optional_fields(&new) {
             invocation.arg(name).arg(value);
         }
@@ -201,10 +221,8 @@ impl RedisStore {
         let mut invocation = self.scripts.complete.prepare_invoke();
         invocation.arg(&*self.prefix).arg(id.0).arg(self.now());
         Self::state_args(&mut invocation, change.as_ref());
-        let done = self.run(invocation).await.map_err(write_error)?;
-        if decode::integer(&done).map_err(read_error)? == 0 {
-            return Err(StoreError::UnknownEntry(id));
-        }
+        invocation.arg(self.fence());
+        self.expect_one(invocation, id).await?;
         self.completed().await;
         Ok(())
     }
@@ -262,7 +280,8 @@ impl RedisStore {
             .arg(id.0)
             .arg(attempts)
             .arg(next_attempt_at_ms)
-            .arg(error);
+            .arg(error)
+            .arg(self.fence());
         self.expect_one(invocation, id).await
     }
 
@@ -272,11 +291,13 @@ impl RedisStore {
             .arg(&*self.prefix)
             .arg(id.0)
             .arg(error)
-            .arg(self.now());
+            .arg(self.now())
+            .arg(self.fence());
         self.expect_one(invocation, id).await
     }
 
-    /// Runs a script that answers 1, or 0 when entry `id` is not waiting.
+    /// Runs a script that answers 1, 0 when entry `id` is not waiting, or
+    /// -2 when its partition is another replica's now.
     async fn expect_one(
         &self,
         invocation: redis::ScriptInvocation<'_>,
@@ -285,8 +306,67 @@ impl RedisStore {
         let answer = self.run(invocation).await.map_err(write_error)?;
         match decode::integer(&answer).map_err(read_error)? {
             0 => Err(StoreError::UnknownEntry(id)),
+            -2 => Err(StoreError::NotOwner(id)),
             _ => Ok(()),
         }
+    }
+
+    /// The replica to fence entry writes with: none until it leases.
+    fn fence(&self) -> &str {
+        if self.leasing.load(Ordering::Relaxed) {
+            &self.replica
+        } else {
+            ""
+        }
+    }
+
+    async fn balance_now(&self, release: &[u32]) -> Result<(u32, Vec<u32>), StoreError> {
+        self.leasing.store(true, Ordering::Relaxed);
+        let released: Vec<String> = release.iter().map(u32::to_string).collect();
+        let mut invocation = self.scripts.balance.prepare_invoke();
+        invocation
+            .arg(&*self.prefix)
+            .arg(&*self.replica)
+            .arg(u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX))
+            .arg(PARTITIONS)
+            .arg(released.join(","));
+        let Value::Array(held) = self.run(invocation).await.map_err(write_error)? else {
+            return Err(read_error(Malformed("the partitions held".into())));
+        };
+        let mut numbers = held.iter().map(|value| {
+            decode::integer(value)
+                .ok()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| read_error(Malformed("a partition number".into())))
+        });
+        let share = numbers.next().transpose()?.unwrap_or(PARTITIONS);
+        Ok((share, numbers.collect::<Result<_, _>>()?))
+    }
+
+    async fn pending_in_now(
+        &self,
+        cursors: &[(u32, Option<EntryId>)],
+        limit: usize,
+    ) -> Result<Vec<(u32, Entry)>, StoreError> {
+        let mut invocation = self.scripts.pending_in.prepare_invoke();
+        invocation
+            .arg(&*self.prefix)
+            .arg(i64::try_from(limit).unwrap_or(-1));
+        for (partition, after) in cursors {
+            invocation.arg(partition).arg(after.map_or(0, |id| id.0));
+        }
+        let listed = self.run(invocation).await.map_err(read_error)?;
+        decode::partitioned_entries(listed).map_err(read_error)
+    }
+
+    async fn release_all_now(&self) -> Result<(), StoreError> {
+        let mut invocation = self.scripts.release_all.prepare_invoke();
+        invocation
+            .arg(&*self.prefix)
+            .arg(&*self.replica)
+            .arg(PARTITIONS);
+        self.run(invocation).await.map_err(write_error)?;
+        Ok(())
     }
 
     async fn dead_letters_now(&self, limit: usize) -> Result<Vec<DeadLetter>, StoreError> {
@@ -405,6 +485,21 @@ impl RedisStore {
         let pruned = self.run(invocation).await.map_err(write_error)?;
         Ok(u64::try_from(decode::integer(&pruned).map_err(read_error)?).unwrap_or_default())
     }
+}
+
+/// The partition of a lane: a stable hash, the same in every replica.
+pub(crate) fn partition_of(lane: &str) -> u32 {
+    let hash = xxhash_rust::xxh3::xxh3_64(lane.as_bytes());
+    u32::try_from(hash % u64::from(PARTITIONS)).unwrap_or(0)
+}
+
+/// This host's name, to tell replicas apart in Redis (`HOSTNAME`, set in
+/// containers; else a placeholder).
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|name| !name.is_empty() && name.len() <= 64)
+        .unwrap_or_else(|| "host".to_owned())
 }
 
 /// Says once at start-up what an acknowledged delivery survives.
@@ -537,6 +632,36 @@ impl Store for RedisStore {
 
     fn prune_marks(&self) -> StoreFuture<'_, u64> {
         Box::pin(self.prune_now(usize::MAX))
+    }
+
+    fn partitions(&self) -> Option<&dyn Partitions> {
+        Some(self)
+    }
+}
+
+impl Partitions for RedisStore {
+    fn count(&self) -> u32 {
+        PARTITIONS
+    }
+
+    fn renew_every(&self) -> Duration {
+        LEASE / 3
+    }
+
+    fn balance<'a>(&'a self, release: &'a [u32]) -> StoreFuture<'a, (u32, Vec<u32>)> {
+        Box::pin(self.balance_now(release))
+    }
+
+    fn pending_in<'a>(
+        &'a self,
+        cursors: &'a [(u32, Option<EntryId>)],
+        limit: usize,
+    ) -> StoreFuture<'a, Vec<(u32, Entry)>> {
+        Box::pin(self.pending_in_now(cursors, limit))
+    }
+
+    fn release_all(&self) -> StoreFuture<'_, ()> {
+        Box::pin(self.release_all_now())
     }
 }
 

@@ -171,6 +171,22 @@ pub(super) fn entries(value: Value) -> Result<Vec<Entry>, Malformed> {
         .collect()
 }
 
+/// Entries listed as `partition, id, fields…`.
+pub(super) fn partitioned_entries(value: Value) -> Result<Vec<(u32, Entry)>, Malformed> {
+    let Value::Array(items) = value else {
+        return Err(malformed(format!("a list of entries: {value:?}")));
+    };
+    let mut out = Vec::with_capacity(items.len() / 3);
+    let mut items = items.into_iter();
+    while let (Some(partition), Some(id), Some(fields)) = (items.next(), items.next(), items.next())
+    {
+        let partition =
+            u32::try_from(integer(&partition)?).map_err(|_| malformed("a negative partition"))?;
+        out.push((partition, entry(EntryId(integer(&id)?), fields)?));
+    }
+    Ok(out)
+}
+
 /// Dead letters listed as `id, fields…`.
 pub(super) fn dead_letters(value: Value) -> Result<Vec<DeadLetter>, Malformed> {
     pairs(value)?

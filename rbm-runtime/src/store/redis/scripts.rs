@@ -8,6 +8,7 @@
 //! | `p:seq` | string | the last entry id given |
 //! | `p:e:ID` | hash | an entry (waiting or dead): its fields, see `decode.rs` |
 //! | `p:waiting` | sorted set | ids of waiting entries, scored by id |
+//! | `p:w:N` | sorted set | the same, of partition `N` only |
 //! | `p:oldest` | sorted set | ids of waiting entries, scored by receive time |
 //! | `p:retrying` | set | ids of waiting entries that failed at least once |
 //! | `p:dead` | sorted set | ids of dead letters, scored by id |
@@ -17,6 +18,8 @@
 //! | `p:dseq` | string | the last done mark's number |
 //! | `p:s:AGENT:USER` | hash | a user's conversation state: `d` data, `t` time |
 //! | `p:states` | sorted set | state keys, scored by last write, for their TTL |
+//! | `p:lease:N` | string | the replica that handles partition `N`, with a lease (`PX`) |
+//! | `p:replicas` | sorted set | replicas, scored by their last renewal (Redis time) |
 //!
 //! Times come from the store's clock as arguments, never from Redis's: the
 //! same clock decides ages in every backend.
@@ -30,9 +33,19 @@ local function waiting(id)
   return redis.call('ZSCORE', p .. ':waiting', id) ~= false
 end
 local function unwait(id)
+  local part = redis.call('HGET', p .. ':e:' .. id, 'part')
+  if part then redis.call('ZREM', p .. ':w:' .. part, id) end
   redis.call('ZREM', p .. ':waiting', id)
   redis.call('ZREM', p .. ':oldest', id)
   redis.call('SREM', p .. ':retrying', id)
+end
+-- Whether replica `me` ('' when the caller leases nothing) no longer holds
+-- the lease of the partition entry `id` is in: another replica handles it.
+local function fenced_out(id, me)
+  if me == '' then return false end
+  local part = redis.call('HGET', p .. ':e:' .. id, 'part')
+  if not part then return false end
+  return redis.call('GET', p .. ':lease:' .. part) ~= me
 end
 -- Turns the marks of `joined` (keys joined by ',') into one done mark,
 -- named by a sequence number so that each mark is its own member (one with
@@ -55,8 +68,8 @@ local function apply_state(mode, skey, data, now)
 end
 "#;
 
-/// ARGV: p, n, key×n, lane, webhook, data, received, then optional field
-/// and value pairs. Returns the new id, or 0 for a duplicate.
+/// ARGV: p, n, key×n, lane, webhook, data, received, partition, then
+/// optional field and value pairs. Returns the new id, or 0 for a duplicate.
 const APPEND: &str = r#"
 local n = tonumber(ARGV[2])
 for i = 3, 2 + n do
@@ -65,14 +78,16 @@ end
 local keys = {}
 for i = 3, 2 + n do keys[#keys + 1] = ARGV[i] end
 local b = 2 + n
-local recv = ARGV[b + 4]
+local recv, part = ARGV[b + 4], ARGV[b + 5]
 local id = redis.call('INCR', p .. ':seq')
 local e = p .. ':e:' .. id
 redis.call('HSET', e, 'lane', ARGV[b + 1], 'webhook', ARGV[b + 2], 'data', ARGV[b + 3],
-  'recv', recv, 'queued', recv, 'next', recv, 'att', 0, 'keys', table.concat(keys, ','))
-for i = b + 5, #ARGV, 2 do redis.call('HSET', e, ARGV[i], ARGV[i + 1]) end
+  'recv', recv, 'queued', recv, 'next', recv, 'att', 0, 'keys', table.concat(keys, ','),
+  'part', part)
+for i = b + 6, #ARGV, 2 do redis.call('HSET', e, ARGV[i], ARGV[i + 1]) end
 for _, key in ipairs(keys) do redis.call('SET', p .. ':m:' .. key, 'e') end
 redis.call('ZADD', p .. ':waiting', id, id)
+redis.call('ZADD', p .. ':w:' .. part, id, id)
 redis.call('ZADD', p .. ':oldest', recv, id)
 return id
 "#;
@@ -94,15 +109,16 @@ if not waiting(ARGV[2]) then return false end
 return redis.call('HGETALL', p .. ':e:' .. ARGV[2])
 "#;
 
-/// ARGV: p, id, now, state mode, state key, state data. Returns 1, or 0
-/// when the entry is not waiting.
+/// ARGV: p, id, now, state mode, state key, state data, replica. Returns
+/// 1, 0 when the entry is not waiting, -2 when another replica handles it.
 const COMPLETE: &str = r#"
 local id, now = ARGV[2], ARGV[3]
 if not waiting(id) then return 0 end
+if fenced_out(id, ARGV[7]) then return -2 end
 local e = p .. ':e:' .. id
 done(redis.call('HGET', e, 'keys') or '', now)
-redis.call('DEL', e)
 unwait(id)
+redis.call('DEL', e)
 apply_state(ARGV[4], ARGV[5], ARGV[6], now)
 return 1
 "#;
@@ -113,10 +129,11 @@ apply_state(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 return 1
 "#;
 
-/// ARGV: p, id, attempts, next attempt, error. Returns 1, or 0.
+/// ARGV: p, id, attempts, next attempt, error, replica. Returns 1, 0, or -2.
 const RECORD_FAILURE: &str = r#"
 local id = ARGV[2]
 if not waiting(id) then return 0 end
+if fenced_out(id, ARGV[6]) then return -2 end
 redis.call('HSET', p .. ':e:' .. id, 'att', ARGV[3], 'next', ARGV[4], 'err', ARGV[5])
 if tonumber(ARGV[3]) > 0 then
   redis.call('SADD', p .. ':retrying', id)
@@ -126,10 +143,11 @@ end
 return 1
 "#;
 
-/// ARGV: p, id, error, now. Returns 1, or 0.
+/// ARGV: p, id, error, now, replica. Returns 1, 0, or -2.
 const DEAD_LETTER: &str = r#"
 local id = ARGV[2]
 if not waiting(id) then return 0 end
+if fenced_out(id, ARGV[5]) then return -2 end
 redis.call('HSET', p .. ':e:' .. id, 'err', ARGV[3], 'derr', ARGV[3], 'died', ARGV[4])
 unwait(id)
 redis.call('ZADD', p .. ':dead', id, id)
@@ -172,6 +190,7 @@ for _, old in ipairs(ids) do
   redis.call('HSET', e, 'att', 0, 'next', now, 'queued', now)
   redis.call('ZREM', p .. ':dead', old)
   redis.call('ZADD', p .. ':waiting', id, id)
+  redis.call('ZADD', p .. ':w:' .. (redis.call('HGET', e, 'part') or '0'), id, id)
   redis.call('ZADD', p .. ':oldest', redis.call('HGET', e, 'recv'), id)
   out[#out + 1] = id
   out[#out + 1] = redis.call('HGETALL', e)
@@ -254,6 +273,72 @@ end
 return pruned
 "#;
 
+/// ARGV: p, count, then partition and after pairs. Returns partition, id,
+/// fields… of the waiting entries of those partitions with a larger id,
+/// at most `count` per partition, in id order within each.
+const PENDING_IN: &str = r#"
+local out = {}
+for i = 3, #ARGV, 2 do
+  local part = ARGV[i]
+  local ids = redis.call('ZRANGEBYSCORE', p .. ':w:' .. part, '(' .. ARGV[i + 1], '+inf',
+    'LIMIT', 0, ARGV[2])
+  for _, id in ipairs(ids) do
+    local fields = redis.call('HGETALL', p .. ':e:' .. id)
+    if #fields > 0 then
+      out[#out + 1] = part
+      out[#out + 1] = id
+      out[#out + 1] = fields
+    end
+  end
+end
+return out
+"#;
+
+/// ARGV: p, replica, lease ms, partitions, partitions to give up (`,`
+/// separated). Renews the replica's leases and its heartbeat, gives up
+/// those named, and takes free partitions up to its fair share (all of
+/// them over the replicas alive). Returns the fair share, then the
+/// partitions it holds.
+const BALANCE: &str = r#"
+local me, lease, count = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZADD', p .. ':replicas', now, me)
+redis.call('ZREMRANGEBYSCORE', p .. ':replicas', '-inf', '(' .. (now - lease))
+for part in string.gmatch(ARGV[5], '[^,]+') do
+  if redis.call('GET', p .. ':lease:' .. part) == me then redis.call('DEL', p .. ':lease:' .. part) end
+end
+local alive = redis.call('ZCARD', p .. ':replicas')
+local share = math.ceil(count / math.max(alive, 1))
+local held = {}
+for part = 0, count - 1 do
+  if redis.call('GET', p .. ':lease:' .. part) == me then
+    redis.call('PEXPIRE', p .. ':lease:' .. part, lease)
+    held[#held + 1] = part
+  end
+end
+for part = 0, count - 1 do
+  if #held >= share then break end
+  if redis.call('SET', p .. ':lease:' .. part, me, 'NX', 'PX', lease) then
+    held[#held + 1] = part
+  end
+end
+table.insert(held, 1, share)
+return held
+"#;
+
+/// ARGV: p, replica, partitions. Gives up every lease the replica holds
+/// and its place among the replicas.
+const RELEASE_ALL: &str = r#"
+for part = 0, tonumber(ARGV[3]) - 1 do
+  if redis.call('GET', p .. ':lease:' .. part) == ARGV[2] then
+    redis.call('DEL', p .. ':lease:' .. part)
+  end
+end
+redis.call('ZREM', p .. ':replicas', ARGV[2])
+return 1
+"#;
+
 /// The scripts, loaded once per store (`EVALSHA`, `EVAL` on a miss).
 pub(super) struct Scripts {
     pub(super) append: Script,
@@ -270,6 +355,9 @@ pub(super) struct Scripts {
     pub(super) claim: Script,
     pub(super) finish: Script,
     pub(super) prune: Script,
+    pub(super) pending_in: Script,
+    pub(super) balance: Script,
+    pub(super) release_all: Script,
 }
 
 impl Scripts {
@@ -291,6 +379,9 @@ impl Scripts {
             claim: with_helpers(CLAIM),
             finish: with_helpers(FINISH),
             prune: with_helpers(PRUNE),
+            pending_in: with_helpers(PENDING_IN),
+            balance: with_helpers(BALANCE),
+            release_all: with_helpers(RELEASE_ALL),
         }
     }
 }
