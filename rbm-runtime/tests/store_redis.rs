@@ -229,3 +229,94 @@ async fn an_unreachable_redis_stops_start_up_naming_the_setting() {
     assert!(!message.contains("wrong-password"), "{message}");
     assert!(!message.contains('\n'), "{message}");
 }
+
+/// Counts handlers of one user running at once: more than one is a breach
+/// of per-user order.
+struct Exclusive {
+    running: Arc<std::sync::atomic::AtomicUsize>,
+    overlaps: Arc<std::sync::atomic::AtomicUsize>,
+    handled: Handled,
+}
+
+impl Agent for Exclusive {
+    async fn handle(&self, delivery: &Delivery, _: &Context) -> HandlerResult {
+        use std::sync::atomic::Ordering;
+        if self.running.fetch_add(1, Ordering::SeqCst) > 0 {
+            self.overlaps.fetch_add(1, Ordering::SeqCst);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Payload::Message(message) = &delivery.payload {
+            let n = message
+                .text()
+                .unwrap_or_default()
+                .parse()
+                .expect("a number");
+            let user = delivery
+                .payload
+                .phone_number()
+                .unwrap_or_default()
+                .to_owned();
+            self.handled
+                .lock()
+                .expect("handled")
+                .entry(user)
+                .or_default()
+                .push(n);
+        }
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn inline_replicas_handle_one_users_deliveries_one_at_a_time() {
+    let redis = RedisServer::start();
+    let handled: Handled = Arc::default();
+    let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let overlaps = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let agent = Exclusive {
+            running: Arc::clone(&running),
+            overlaps: Arc::clone(&overlaps),
+            handled: Arc::clone(&handled),
+        };
+        replicas.push(
+            Server::builder()
+                .listen(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+                .delivery(rbm_runtime::DeliveryMode::Inline)
+                .store_url(redis.store_url("inline"))
+                .webhook("/", TEST_CLIENT_TOKEN, agent)
+                .bind()
+                .await
+                .expect("a replica starts"),
+        );
+    }
+    let google = Google::new(TEST_CLIENT_TOKEN).sender(user(0));
+    let a = HttpBot::new(url(&replicas[0]), TEST_CLIENT_TOKEN).expect("a client");
+    let b = HttpBot::new(url(&replicas[1]), TEST_CLIENT_TOKEN).expect("a client");
+    for n in (1..=20).step_by(2) {
+        // Two messages of one user at once, to two replicas.
+        let (first, second) = tokio::join!(
+            a.deliver(google.text(n.to_string()).build()),
+            b.deliver(google.text((n + 1).to_string()).build()),
+        );
+        first.expect_status(StatusCode::OK);
+        second.expect_status(StatusCode::OK);
+    }
+    // A copy sent to both replicas: handled once.
+    let copy = google.text("1").message_id("dup-1").build();
+    a.deliver(copy.clone()).await.expect_status(StatusCode::OK);
+    b.deliver(copy).await.expect_status(StatusCode::OK);
+    assert_eq!(overlaps.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let handled = handled.lock().expect("handled");
+    let mut got = handled.get(&user(0)).cloned().unwrap_or_default();
+    assert_eq!(got.len(), 21, "each once, the copy once: {got:?}");
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got.len(), 20, "{got:?}");
+    drop(handled);
+    for replica in replicas {
+        replica.shutdown().await;
+    }
+}

@@ -389,6 +389,11 @@ impl Pipeline {
         // Waiting in line happens in the request, so arrival order is the
         // order of the line.
         let turn = sequencer.enter(identity.lane).await;
+        // Across the processes that share the store, the user's lock.
+        let lock = match LaneLock::take(&self.handling, identity.lane).await {
+            Ok(lock) => lock,
+            Err(outcome) => return outcome,
+        };
         // If Google hangs up mid-way, this future is dropped: the claim guard
         // releases the claim so the redelivery is handled again, with the
         // same reply ids, so nothing already sent is sent twice.
@@ -419,7 +424,76 @@ impl Pipeline {
                 outcome
             }
         };
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
         drop(turn);
         outcome
+    }
+}
+
+/// How much longer than a handler may run a user's lock is held, so that
+/// it outlasts the handler and the writes after it.
+const LANE_LOCK_MARGIN: Duration = Duration::from_secs(30);
+
+/// A user's lock in a store shared by several processes, given up when
+/// released or dropped (a request Google hung up on).
+struct LaneLock {
+    store: Arc<dyn Store>,
+    lane: String,
+    token: u64,
+    released: bool,
+}
+
+impl LaneLock {
+    /// Takes user `lane`'s lock when the store has such locks (`None` when
+    /// it does not); the outcome to answer when it cannot be had.
+    async fn take(handling: &Handling, lane: u128) -> Result<Option<Self>, Outcome> {
+        let Some(locks) = handling.store.lane_locks() else {
+            return Ok(None);
+        };
+        let lane = format!("{lane:032x}");
+        let lease = handling.handler_timeout + LANE_LOCK_MARGIN;
+        match locks.acquire(&lane, lease, lease).await {
+            Ok(Some(token)) => Ok(Some(Self {
+                store: Arc::clone(&handling.store),
+                lane,
+                token,
+                released: false,
+            })),
+            // Another process handles this user's previous delivery for
+            // longer than a handler may run: Google redelivers.
+            Ok(None) => Err(Outcome::StillInFlight),
+            Err(error) => Err(Outcome::StoreFailed(error.to_string())),
+        }
+    }
+
+    async fn release(mut self) {
+        self.released = true;
+        if let Some(locks) = self.store.lane_locks()
+            && let Err(error) = locks.release(&self.lane, self.token).await
+        {
+            tracing::warn!(%error, "a user's lock could not be given up; it lapses with its lease");
+        }
+    }
+}
+
+impl Drop for LaneLock {
+    fn drop(&mut self) {
+        if self.released {
+            return;
+        }
+        let (store, lane, token) = (
+            Arc::clone(&self.store),
+            std::mem::take(&mut self.lane),
+            self.token,
+        );
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Some(locks) = store.lane_locks() {
+                    let _ = locks.release(&lane, token).await;
+                }
+            });
+        }
     }
 }

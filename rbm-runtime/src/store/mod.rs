@@ -10,6 +10,7 @@
 mod config;
 mod entry;
 mod error;
+mod lane_locks;
 mod memory;
 mod partitions;
 mod redis;
@@ -27,6 +28,7 @@ pub use crate::dedupe::{Claim, DedupeKey};
 pub use config::{Clock, StoreConfig, StoreUrl, StoreUrlError};
 pub use entry::{Appended, DeadLetter, Entry, EntryId, InboxStatus, NewEntry, Selection};
 pub use error::{StoreError, StoreErrorSource};
+pub use lane_locks::LaneLocks;
 pub use memory::MemoryStore;
 pub use partitions::Partitions;
 pub use redis::{RedisPersistence, RedisStore, RedisUrl, RedisUrlError};
@@ -146,6 +148,13 @@ pub trait Store: Send + Sync + 'static {
     /// one process at a time handles. `None` (the default) for a store of
     /// one process, whose inbox it handles whole.
     fn partitions(&self) -> Option<&dyn Partitions> {
+        None
+    }
+
+    /// A store shared by several processes: per-user locks that keep one
+    /// user's inline deliveries in order across them. `None` (the default)
+    /// for a store of one process, whose server orders them itself.
+    fn lane_locks(&self) -> Option<&dyn LaneLocks> {
         None
     }
 }

@@ -23,8 +23,9 @@ use redis::{RedisError, Value};
 
 use super::memory::{PRUNE_BATCH, PRUNE_EVERY};
 use super::{
-    Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Partitions,
-    Selection, StateChange, StateKey, Store, StoreConfig, StoreError, StoreFuture, StoredState,
+    Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, LaneLocks, NewEntry,
+    Partitions, Selection, StateChange, StateKey, Store, StoreConfig, StoreError, StoreFuture,
+    StoredState,
 };
 use decode::{Malformed, key_hex};
 use scripts::Scripts;
@@ -359,6 +360,51 @@ impl RedisStore {
         decode::partitioned_entries(listed).map_err(read_error)
     }
 
+    /// `SET NX PX` until it is ours or `wait` is over, pausing a little
+    /// longer each time (a lock is held for one handler's run).
+    async fn acquire_lane(
+        &self,
+        lane: &str,
+        lease: Duration,
+        wait: Duration,
+    ) -> Result<Option<u64>, StoreError> {
+        let token = fastrand::u64(1..);
+        let key = format!("{}:u:{lane}", self.prefix);
+        let lease_ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let mut connection = self.connection.clone();
+            let taken: Option<String> = redis::cmd("SET")
+                .arg(&key)
+                .arg(token)
+                .arg("NX")
+                .arg("PX")
+                .arg(lease_ms)
+                .query_async(&mut connection)
+                .await
+                .map_err(write_error)?;
+            if taken.is_some() {
+                return Ok(Some(token));
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    async fn release_lane(&self, lane: &str, token: u64) -> Result<(), StoreError> {
+        let mut invocation = self.scripts.release_lane.prepare_invoke();
+        invocation
+            .arg(&*self.prefix)
+            .arg(format!("{}:u:{lane}", self.prefix))
+            .arg(token);
+        self.run(invocation).await.map_err(write_error)?;
+        Ok(())
+    }
+
     async fn release_all_now(&self) -> Result<(), StoreError> {
         let mut invocation = self.scripts.release_all.prepare_invoke();
         invocation
@@ -636,6 +682,25 @@ impl Store for RedisStore {
 
     fn partitions(&self) -> Option<&dyn Partitions> {
         Some(self)
+    }
+
+    fn lane_locks(&self) -> Option<&dyn LaneLocks> {
+        Some(self)
+    }
+}
+
+impl LaneLocks for RedisStore {
+    fn acquire<'a>(
+        &'a self,
+        lane: &'a str,
+        lease: Duration,
+        wait: Duration,
+    ) -> StoreFuture<'a, Option<u64>> {
+        Box::pin(self.acquire_lane(lane, lease, wait))
+    }
+
+    fn release<'a>(&'a self, lane: &'a str, token: u64) -> StoreFuture<'a, ()> {
+        Box::pin(self.release_lane(lane, token))
     }
 }
 

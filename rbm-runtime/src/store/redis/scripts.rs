@@ -14,6 +14,7 @@
 //! | `p:dead` | sorted set | ids of dead letters, scored by id |
 //! | `p:m:KEY` | string | a duplicate mark: `e` (an entry holds it) or `d` (done) |
 //! | `p:c:KEY` | string | an inline claim, with a lease (`PX`) |
+//! | `p:u:LANE` | string | a user's inline lock: a token, with a lease (`PX`) |
 //! | `p:done` | sorted set | done marks: `N|KEY,KEY…`, scored by time |
 //! | `p:dseq` | string | the last done mark's number |
 //! | `p:s:AGENT:USER` | hash | a user's conversation state: `d` data, `t` time |
@@ -339,6 +340,12 @@ redis.call('ZREM', p .. ':replicas', ARGV[2])
 return 1
 "#;
 
+/// ARGV: p, lock key, token. Deletes the lock if the token still holds it.
+const RELEASE_LANE: &str = r#"
+if redis.call('GET', ARGV[2]) == ARGV[3] then redis.call('DEL', ARGV[2]) end
+return 1
+"#;
+
 /// The scripts, loaded once per store (`EVALSHA`, `EVAL` on a miss).
 pub(super) struct Scripts {
     pub(super) append: Script,
@@ -358,6 +365,7 @@ pub(super) struct Scripts {
     pub(super) pending_in: Script,
     pub(super) balance: Script,
     pub(super) release_all: Script,
+    pub(super) release_lane: Script,
 }
 
 impl Scripts {
@@ -382,6 +390,7 @@ impl Scripts {
             pending_in: with_helpers(PENDING_IN),
             balance: with_helpers(BALANCE),
             release_all: with_helpers(RELEASE_ALL),
+            release_lane: with_helpers(RELEASE_LANE),
         }
     }
 }
