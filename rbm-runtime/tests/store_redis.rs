@@ -309,13 +309,16 @@ async fn inline_replicas_handle_one_users_deliveries_one_at_a_time() {
     a.deliver(copy.clone()).await.expect_status(StatusCode::OK);
     b.deliver(copy).await.expect_status(StatusCode::OK);
     assert_eq!(overlaps.load(std::sync::atomic::Ordering::SeqCst), 0);
-    let handled = handled.lock().expect("handled");
-    let mut got = handled.get(&user(0)).cloned().unwrap_or_default();
+    let mut got = handled
+        .lock()
+        .expect("handled")
+        .get(&user(0))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(got.len(), 21, "each once, the copy once: {got:?}");
     got.sort_unstable();
     got.dedup();
     assert_eq!(got.len(), 20, "{got:?}");
-    drop(handled);
     for replica in replicas {
         replica.shutdown().await;
     }
