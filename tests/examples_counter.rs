@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use counter::{Counter, Tally};
 use rbm_runtime::testing::fake_api::FakeRbmApi;
-use rbm_runtime::testing::{Google, HeaderName, HttpBot, StatusCode, TestBot, read_sent};
+use rbm_runtime::testing::{
+    Google, HeaderName, HttpBot, RedisServer, StatusCode, TestBot, read_sent,
+};
 
 #[tokio::test]
 async fn count_counts_per_user_and_reset_starts_again() {
@@ -32,8 +34,8 @@ async fn count_counts_per_user_and_reset_starts_again() {
 const TOKEN: &str = "counter-test-token";
 const USER: &str = "+15550001111";
 
-/// The counter example as a server process on a SQLite store in `dir`,
-/// replying to `api`.
+/// The counter example as a server process on a SQLite store in `dir`
+/// (or the store `RBM_STORE` names in `env`), replying to `api`.
 struct Server {
     child: Child,
     url: String,
@@ -41,6 +43,10 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, api: &FakeRbmApi) -> Self {
+        Self::start_with(dir, api, &[])
+    }
+
+    fn start_with(dir: &Path, api: &FakeRbmApi, env: &[(&str, String)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
@@ -59,6 +65,7 @@ impl Server {
             )
             .env("RBM_API_BASE_URL", api.base_url())
             .env("GOOGLE_APPLICATION_CREDENTIALS", &key)
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -138,7 +145,12 @@ async fn ready(bot: &HttpBot) {
 
 /// The texts the fake API accepted for the user, in arrival order.
 fn accepted_texts(api: &FakeRbmApi) -> Vec<String> {
-    let (messages, _) = read_sent(&api.requests(), Some(USER));
+    accepted_texts_of(api, USER)
+}
+
+/// The texts the fake API accepted for `user`, in arrival order.
+fn accepted_texts_of(api: &FakeRbmApi, user: &str) -> Vec<String> {
+    let (messages, _) = read_sent(&api.requests(), Some(user));
     messages
         .iter()
         .filter_map(|message| message.as_text().map(str::to_owned))
@@ -204,4 +216,108 @@ async fn kill_9_during_a_stream_of_counts_neither_loses_nor_doubles_a_count() {
     texts.sort_unstable();
     let expected: Vec<u64> = (1..=N as u64).collect();
     assert_eq!(texts, expected, "each count exactly once");
+}
+
+/// User `u` of the replica tests.
+fn replica_user(u: usize) -> String {
+    format!("+1555100{u:04}")
+}
+
+/// Sends `count` to the replicas as a load balancer and Google would: round
+/// robin, and what is not acknowledged (a replica gone, Redis down) again,
+/// to the next replica, until it is.
+async fn count_through(urls: &[String], user: &str, n: usize) {
+    let google = Google::new(TOKEN).sender(user);
+    let push = google
+        .text("count")
+        .message_id(format!("{user}-{n}"))
+        .build();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for attempt in 0.. {
+        let url = &urls[(n + attempt) % urls.len()];
+        let bot = HttpBot::new(url, TOKEN).expect("a client");
+        if let Ok(replies) = bot.try_deliver(push.clone()).await
+            && replies.status() == StatusCode::OK
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{user}'s count {n} was never acknowledged"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_replicas_on_redis_count_exactly_through_a_kill_9_and_a_redis_restart() {
+    const USERS: usize = 50;
+    const COUNTS: usize = 40;
+    let mut redis = RedisServer::start();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let api = FakeRbmApi::start().await.expect("the fake API");
+    let env = [("RBM_STORE", redis.url().to_string())];
+    let mut replicas: Vec<Server> = (0..3)
+        .map(|_| Server::start_with(dir.path(), &api, &env))
+        .collect();
+    for replica in &replicas {
+        ready(&HttpBot::new(&replica.url, TOKEN).expect("a client")).await;
+    }
+    let all: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
+
+    // Each user counts in order; users at once.
+    let send = |urls: Vec<String>, counts: std::ops::RangeInclusive<usize>| {
+        let tasks: Vec<_> = (0..USERS)
+            .map(|u| {
+                let (urls, counts) = (urls.clone(), counts.clone());
+                tokio::spawn(async move {
+                    for n in counts {
+                        count_through(&urls, &replica_user(u), n).await;
+                    }
+                })
+            })
+            .collect();
+        async move {
+            for task in tasks {
+                task.await.expect("a user's counts");
+            }
+        }
+    };
+    send(all.clone(), 1..=COUNTS / 2).await;
+    // One replica dies mid-stream: its partitions, with what it stored and
+    // did not handle, go to the others once its leases lapse.
+    replicas[2].kill();
+    let survivors = all[..2].to_vec();
+    let second_half = send(survivors, COUNTS / 2 + 1..=COUNTS);
+    // Redis goes away for a moment: deliveries get 503 and are sent again.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    redis.kill();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    redis.restart();
+    second_half.await;
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let expected: Vec<String> = (1..=COUNTS).map(|n| n.to_string()).collect();
+    loop {
+        let done = (0..USERS)
+            .filter(|u| accepted_texts_of(&api, &replica_user(*u)).len() >= COUNTS)
+            .count();
+        if done == USERS {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{done} of {USERS} users got every count"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for u in 0..USERS {
+        // In order and each once: the state moved exactly once per count.
+        assert_eq!(
+            accepted_texts_of(&api, &replica_user(u)),
+            expected,
+            "user {u}"
+        );
+    }
 }
