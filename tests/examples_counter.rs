@@ -256,7 +256,7 @@ async fn three_replicas_on_redis_count_exactly_through_a_kill_9_and_a_redis_rest
     let mut redis = RedisServer::start();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let api = FakeRbmApi::start().await.expect("the fake API");
-    let env = [("RBM_STORE", redis.url().to_string())];
+    let env = [("RBM_STORE", redis.raw_url())];
     let mut replicas: Vec<Server> = (0..3)
         .map(|_| Server::start_with(dir.path(), &api, &env))
         .collect();

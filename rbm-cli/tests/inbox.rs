@@ -409,3 +409,50 @@ async fn the_store_defaults_to_rbm_store_then_the_servers_default() {
     let output = rbm_in(&["inbox", "status", "--json"], None, store.dir.path());
     assert_eq!(json(&output)["waiting"], 1);
 }
+
+#[tokio::test]
+async fn the_same_commands_work_on_a_redis_store_under_its_prefix() {
+    let redis = rbm_runtime::testing::RedisServer::with_password("inbox-secret");
+    let store = store::open(&redis.store_url("pizza"), StoreConfig::default())
+        .await
+        .expect("the Redis store opens");
+    let waiting = match store.append(entry("r1", b"{}".to_vec(), 0)).await {
+        Ok(Appended::Stored(id)) => id,
+        other => panic!("{other:?}"),
+    };
+    let dead = match store.append(entry("r2", b"{}".to_vec(), 0)).await {
+        Ok(Appended::Stored(id)) => id,
+        other => panic!("{other:?}"),
+    };
+    store.dead_letter(dead, "failed").await.expect("dead");
+    let url = redis.raw_url();
+    // The password comes with the URL, from the environment: never shown.
+    let run = |args: &[&str]| {
+        support::run_with(args, "", |command| {
+            command
+                .env("RBM_STORE", &url)
+                .env("RBM_REDIS_PREFIX", "pizza");
+        })
+    };
+    let status = json(&run(&["inbox", "status", "--json"]));
+    assert_eq!(status["waiting"], 1, "{status}");
+    assert_eq!(status["dead"], 1, "{status}");
+    let shown = status["store"].as_str().expect("the store").to_owned();
+    assert!(shown.contains("(prefix pizza)"), "{shown}");
+    assert!(!shown.contains("inbox-secret"), "{shown}");
+
+    let listed = succeeded(&run(&["inbox", "dead"]));
+    assert!(listed.contains("failed"), "{listed}");
+    succeeded(&run(&["inbox", "retry", &dead.to_string()]));
+    let pending = store.pending().await.expect("pending");
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[0].id, waiting);
+
+    // Another prefix is another agent's, empty inbox.
+    let other = support::run_with(&["inbox", "status", "--json"], "", |command| {
+        command
+            .env("RBM_STORE", &url)
+            .env("RBM_REDIS_PREFIX", "bank");
+    });
+    assert_eq!(json(&other)["waiting"], 0);
+}

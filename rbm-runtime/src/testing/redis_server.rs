@@ -76,13 +76,18 @@ impl RedisServer {
 
     /// Its URL, with the password when it has one.
     pub fn url(&self) -> RedisUrl {
+        RedisUrl::parse(&self.raw_url()).expect("a valid Redis URL")
+    }
+
+    /// Its URL as text, password included (for a child process's
+    /// `RBM_STORE`; [`url`](Self::url) shows it masked).
+    pub fn raw_url(&self) -> String {
         let auth = self
             .password
             .as_ref()
             .map(|password| format!(":{password}@"))
             .unwrap_or_default();
-        RedisUrl::parse(&format!("redis://{auth}127.0.0.1:{}", self.port))
-            .expect("a valid Redis URL")
+        format!("redis://{auth}127.0.0.1:{}", self.port)
     }
 
     /// The store URL of its keys under `prefix`.
