@@ -226,16 +226,16 @@ fn replica_user(u: usize) -> String {
 /// Sends `count` to the replicas as a load balancer and Google would: round
 /// robin, and what is not acknowledged (a replica gone, Redis down) again,
 /// to the next replica, until it is.
-async fn count_through(urls: &[String], user: &str, n: usize) {
-    let google = Google::new(TOKEN).sender(user);
-    let push = google
+async fn count_through(replicas: &[HttpBot], n: usize) {
+    let user = replicas[0].google().user().to_owned();
+    let push = replicas[0]
+        .google()
         .text("count")
         .message_id(format!("{user}-{n}"))
         .build();
     let deadline = Instant::now() + Duration::from_secs(90);
     for attempt in 0.. {
-        let url = &urls[(n + attempt) % urls.len()];
-        let bot = HttpBot::new(url, TOKEN).expect("a client");
+        let bot = &replicas[(n + attempt) % replicas.len()];
         if let Ok(replies) = bot.try_deliver(push.clone()).await
             && replies.status() == StatusCode::OK
         {
@@ -256,7 +256,11 @@ async fn three_replicas_on_redis_count_exactly_through_a_kill_9_and_a_redis_rest
     let mut redis = RedisServer::start();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let api = FakeRbmApi::start().await.expect("the fake API");
-    let env = [("RBM_STORE", redis.raw_url())];
+    // A short lease: the dead replica's users are taken over within 2 s.
+    let env = [
+        ("RBM_STORE", redis.raw_url()),
+        ("RBM_REDIS_LEASE_SECS", "2".to_owned()),
+    ];
     let mut replicas: Vec<Server> = (0..3)
         .map(|_| Server::start_with(dir.path(), &api, &env))
         .collect();
@@ -271,8 +275,17 @@ async fn three_replicas_on_redis_count_exactly_through_a_kill_9_and_a_redis_rest
             .map(|u| {
                 let (urls, counts) = (urls.clone(), counts.clone());
                 tokio::spawn(async move {
+                    // One client per user and replica, as Google keeps its connections.
+                    let bots: Vec<HttpBot> = urls
+                        .iter()
+                        .map(|url| {
+                            HttpBot::new(url, TOKEN)
+                                .expect("a client")
+                                .sender(replica_user(u))
+                        })
+                        .collect();
                     for n in counts {
-                        count_through(&urls, &replica_user(u), n).await;
+                        count_through(&bots, n).await;
                     }
                 })
             })

@@ -77,7 +77,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         RedisStore::open(
             &url,
             "memtest",
-            std::time::Duration::from_secs(60),
             StoreConfig::default().with_mark_capacity(usize::MAX),
         )
         .await?,

@@ -103,12 +103,17 @@ async fn three_replicas_handle_each_delivery_once_in_order_per_user() {
     for u in 0..users {
         let urls = urls.clone();
         tasks.push(tokio::spawn(async move {
+            let bots: Vec<HttpBot> = urls
+                .iter()
+                .map(|url| {
+                    HttpBot::new(url, TEST_CLIENT_TOKEN)
+                        .expect("a client")
+                        .sender(user(u))
+                })
+                .collect();
             for n in 1..=per_user {
                 // Round robin over the replicas, as a load balancer would.
-                let url = &urls[(u + n as usize) % urls.len()];
-                let bot = HttpBot::new(url, TEST_CLIENT_TOKEN)
-                    .expect("a client")
-                    .sender(user(u));
+                let bot = &bots[(u + n as usize) % bots.len()];
                 bot.text(n.to_string()).await.expect_status(StatusCode::OK);
             }
         }));
@@ -155,12 +160,20 @@ async fn a_replica_that_leaves_hands_its_partitions_over() {
     let leaving = replica(&redis, &handled).await;
     let (users, per_user) = (10, 20);
     let send = |urls: Vec<String>, from: u32, to: u32| async move {
+        let clients: Vec<HttpBot> = urls
+            .iter()
+            .map(|url| HttpBot::new(url, TEST_CLIENT_TOKEN).expect("a client"))
+            .collect();
         for n in from..=to {
             for u in 0..users {
-                let bot = HttpBot::new(&urls[(u + n as usize) % urls.len()], TEST_CLIENT_TOKEN)
-                    .expect("a client")
-                    .sender(user(u));
-                bot.text(n.to_string()).await.expect_status(StatusCode::OK);
+                let bot = &clients[(u + n as usize) % clients.len()];
+                let push = bot
+                    .google()
+                    .clone()
+                    .sender(user(u))
+                    .text(n.to_string())
+                    .build();
+                bot.deliver(push).await.expect_status(StatusCode::OK);
             }
         }
     };

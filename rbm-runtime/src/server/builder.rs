@@ -222,6 +222,14 @@ impl ServerBuilder {
         self
     }
 
+    /// With a store shared by several replicas: how long a lease on a
+    /// partition of the inbox lasts (default 10 s), so how soon another
+    /// replica takes over the users of one that died.
+    pub fn partition_lease(mut self, lease: std::time::Duration) -> Self {
+        self.config.partition_lease = lease;
+        self
+    }
+
     /// The most waiting deliveries the inbox keeps in memory (default
     /// 4096); beyond, it keeps only their ids and reads each one from the
     /// store when its turn comes.
@@ -447,6 +455,7 @@ fn store_config(config: &ServerConfig) -> StoreConfig {
         .with_mark_capacity(config.dedupe_capacity)
         .with_state_ttl(config.state_ttl)
         .with_claim_lease(config.handler_timeout + std::time::Duration::from_secs(60))
+        .with_partition_lease(config.partition_lease)
 }
 
 #[cfg(test)]

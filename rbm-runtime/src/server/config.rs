@@ -84,6 +84,11 @@ pub struct ServerConfig {
     /// Conversation state untouched for this long reads as its type's
     /// `Default` again (`RBM_STATE_TTL_SECS`, default: kept until changed).
     pub state_ttl: Option<Duration>,
+    /// With a store shared by several replicas: how long a replica's lease
+    /// on a partition of the inbox lasts unless renewed, so how soon the
+    /// users of a replica that died are taken over (`RBM_REDIS_LEASE_SECS`,
+    /// default 10 s; renewed every third of it).
+    pub partition_lease: Duration,
     /// Most waiting deliveries the inbox keeps in memory (default 4096);
     /// beyond, it keeps only their ids and reads each from the store when
     /// its turn comes, so that a long backlog costs disk, not memory.
@@ -110,6 +115,7 @@ impl Default for ServerConfig {
             max_age: Duration::from_secs(24 * 3600),
             handler_timeout: Duration::from_secs(30),
             state_ttl: None,
+            partition_lease: Duration::from_secs(10),
             resident_entries: 4096,
         }
     }
@@ -218,6 +224,11 @@ impl ServerConfig {
                     1,
                 )?)),
             },
+            partition_lease: Duration::from_secs(positive(
+                &lookup,
+                "RBM_REDIS_LEASE_SECS",
+                defaults.partition_lease.as_secs(),
+            )?),
             ..defaults
         };
         Ok(config)

@@ -63,6 +63,9 @@ pub struct StoreConfig {
     /// that dies mid-delivery does not leave it claimed. Default 5 minutes;
     /// the server sets it to its handler timeout and a margin.
     pub claim_lease: Duration,
+    /// How long a process's lease on a partition of a shared inbox lasts
+    /// unless renewed (every third of it). Default 10 s.
+    pub partition_lease: Duration,
 }
 
 impl Default for StoreConfig {
@@ -73,6 +76,7 @@ impl Default for StoreConfig {
             clock: Clock::system(),
             state_ttl: None,
             claim_lease: Duration::from_secs(300),
+            partition_lease: Duration::from_secs(10),
         }
     }
 }
@@ -99,6 +103,12 @@ impl StoreConfig {
     /// The default config with `claim_lease` instead.
     pub fn with_claim_lease(mut self, claim_lease: Duration) -> Self {
         self.claim_lease = claim_lease;
+        self
+    }
+
+    /// The default config with `partition_lease` instead.
+    pub fn with_partition_lease(mut self, partition_lease: Duration) -> Self {
+        self.partition_lease = partition_lease;
         self
     }
 

@@ -164,9 +164,9 @@ pub async fn open(url: &StoreUrl, config: StoreConfig) -> Result<Arc<dyn Store>,
     match url {
         StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(config))),
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path, config).await?)),
-        StoreUrl::Redis { url, prefix } => Ok(Arc::new(
-            RedisStore::open(url, prefix, config.claim_lease, config).await?,
-        )),
+        StoreUrl::Redis { url, prefix } => {
+            Ok(Arc::new(RedisStore::open(url, prefix, config).await?))
+        }
     }
 }
 

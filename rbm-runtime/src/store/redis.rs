@@ -40,10 +40,6 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// by one replica at a time. More than replicas will ever run, few enough
 /// that polling them all is cheap.
 pub(crate) const PARTITIONS: u32 = 16;
-/// How long a replica's lease on a partition lasts unless renewed: a
-/// replica that dies stops handling, and its partitions are taken over,
-/// within this time.
-const LEASE: Duration = Duration::from_secs(10);
 
 /// A [`Store`] in Redis, under a key prefix (`RBM_REDIS_PREFIX`).
 #[derive(Clone)]
@@ -52,8 +48,6 @@ pub struct RedisStore {
     scripts: Arc<Scripts>,
     prefix: Arc<str>,
     config: StoreConfig,
-    /// How long an inline claim holds before it lapses on its own.
-    claim_lease: Duration,
     completions: Arc<AtomicU64>,
     /// This process among the replicas (unique per start).
     replica: Arc<str>,
@@ -82,11 +76,10 @@ pub struct RedisPersistence {
 impl RedisStore {
     /// Connects to the Redis at `url` and checks that it answers (and that
     /// the credentials are accepted); keys go under `prefix`. Inline claims
-    /// lapse after `claim_lease` if their process dies.
+    /// lapse after `config.claim_lease` if their process dies.
     pub async fn open(
         url: &RedisUrl,
         prefix: &str,
-        claim_lease: Duration,
         config: StoreConfig,
     ) -> Result<Self, StoreError> {
         let client = client(url)?;
@@ -103,7 +96,6 @@ impl RedisStore {
             scripts: Arc::new(Scripts::new()),
             prefix: Arc::from(prefix),
             config,
-            claim_lease,
             completions: Arc::default(),
             replica: Arc::from(format!(
                 "{}-{}-{:08x}",
@@ -328,7 +320,7 @@ impl RedisStore {
         invocation
             .arg(&*self.prefix)
             .arg(&*self.replica)
-            .arg(u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX))
+            .arg(u64::try_from(self.config.partition_lease.as_millis()).unwrap_or(u64::MAX))
             .arg(PARTITIONS)
             .arg(released.join(","));
         let Value::Array(held) = self.run(invocation).await.map_err(write_error)? else {
@@ -479,7 +471,7 @@ impl RedisStore {
         let mut invocation = self.scripts.claim.prepare_invoke();
         invocation
             .arg(&*self.prefix)
-            .arg(u64::try_from(self.claim_lease.as_millis()).unwrap_or(u64::MAX));
+            .arg(u64::try_from(self.config.claim_lease.as_millis()).unwrap_or(u64::MAX));
         for key in keys {
             invocation.arg(key_hex(*key));
         }
@@ -710,7 +702,7 @@ impl Partitions for RedisStore {
     }
 
     fn renew_every(&self) -> Duration {
-        LEASE / 3
+        self.config.partition_lease / 3
     }
 
     fn balance<'a>(&'a self, release: &'a [u32]) -> StoreFuture<'a, (u32, Vec<u32>)> {
@@ -739,7 +731,7 @@ mod tests {
     fn open(config: StoreConfig) -> std::pin::Pin<Box<dyn Future<Output = Opened> + Send>> {
         Box::pin(async move {
             let redis = RedisServer::start();
-            let store = RedisStore::open(&redis.url(), "test", Duration::from_secs(60), config)
+            let store = RedisStore::open(&redis.url(), "test", config)
                 .await
                 .expect("open");
             let store: Arc<dyn Store> = Arc::new(store);
@@ -752,11 +744,10 @@ mod tests {
     #[tokio::test]
     async fn prefixes_keep_agents_apart_on_one_redis() {
         let redis = RedisServer::start();
-        let lease = Duration::from_secs(60);
-        let shop = RedisStore::open(&redis.url(), "shop", lease, StoreConfig::default())
+        let shop = RedisStore::open(&redis.url(), "shop", StoreConfig::default())
             .await
             .expect("open");
-        let bank = RedisStore::open(&redis.url(), "bank", lease, StoreConfig::default())
+        let bank = RedisStore::open(&redis.url(), "bank", StoreConfig::default())
             .await
             .expect("open");
         let stored = shop.append(entry("u1", &["m1"])).await.expect("append");
@@ -772,10 +763,9 @@ mod tests {
     #[tokio::test]
     async fn refused_credentials_and_no_server_fail_to_open_without_the_password() {
         let redis = RedisServer::with_password("s3cret-pass");
-        let lease = Duration::from_secs(60);
         let wrong = RedisUrl::parse(&format!("redis://:nope-pass@127.0.0.1:{}", redis.port()))
             .expect("url");
-        let error = RedisStore::open(&wrong, "t", lease, StoreConfig::default())
+        let error = RedisStore::open(&wrong, "t", StoreConfig::default())
             .await
             .expect_err("wrong password");
         let message = error.to_string();
@@ -788,13 +778,13 @@ mod tests {
         );
         assert!(!message.contains("nope-pass"), "{message}");
         assert!(!message.contains('\n'), "{message}");
-        let right = RedisStore::open(&redis.url(), "t", lease, StoreConfig::default()).await;
+        let right = RedisStore::open(&redis.url(), "t", StoreConfig::default()).await;
         assert!(right.is_ok(), "{:?}", right.err());
 
         let port = redis.port();
         drop(redis);
         let gone = RedisUrl::parse(&format!("redis://127.0.0.1:{port}")).expect("url");
-        let error = RedisStore::open(&gone, "t", lease, StoreConfig::default())
+        let error = RedisStore::open(&gone, "t", StoreConfig::default())
             .await
             .expect_err("no server");
         assert!(matches!(error, StoreError::Connect { .. }), "{error}");
@@ -803,14 +793,9 @@ mod tests {
     #[tokio::test]
     async fn the_persistence_settings_are_read() {
         let redis = RedisServer::start();
-        let store = RedisStore::open(
-            &redis.url(),
-            "t",
-            Duration::from_secs(60),
-            StoreConfig::default(),
-        )
-        .await
-        .expect("open");
+        let store = RedisStore::open(&redis.url(), "t", StoreConfig::default())
+            .await
+            .expect("open");
         let persistence = store.persistence().await.expect("info");
         assert_eq!(
             persistence,
@@ -824,14 +809,9 @@ mod tests {
     #[tokio::test]
     async fn an_appended_entry_survives_a_redis_crash() {
         let mut redis = RedisServer::start();
-        let store = RedisStore::open(
-            &redis.url(),
-            "t",
-            Duration::from_secs(60),
-            StoreConfig::default(),
-        )
-        .await
-        .expect("open");
+        let store = RedisStore::open(&redis.url(), "t", StoreConfig::default())
+            .await
+            .expect("open");
         let Appended::Stored(id) = store.append(entry("u1", &["m1"])).await.expect("append") else {
             panic!("a fresh entry")
         };
