@@ -45,6 +45,9 @@ pub(crate) struct Job {
     /// When it joined the inbox (unix ms): stored by the webhook, or put
     /// back from the dead letters. Its age counts from here.
     pub(crate) queued_at_ms: i64,
+    /// With a shared store: its partition's epoch when it was queued here
+    /// (see `lease_gate.rs`); 0 otherwise.
+    pub(crate) epoch: u64,
 }
 
 /// Runs jobs and writes down what became of them.
@@ -53,6 +56,8 @@ pub(crate) struct Runner {
     pub(crate) handling: Arc<Handling>,
     pub(crate) limits: InboxLimits,
     pub(crate) settled: Arc<Settled>,
+    /// With a shared store: whether this process may still start an entry.
+    pub(crate) gate: Option<Arc<super::LeaseGate>>,
 }
 
 /// How many times a store write after an attempt is tried before the
@@ -65,7 +70,12 @@ impl Runner {
     /// becomes a dead letter: `None`.
     pub(crate) async fn prepare(&self, entry: Entry) -> Option<Job> {
         match self.handling.job_of_entry(entry) {
-            Ok(job) => Some(job),
+            Ok(mut job) => {
+                if let Some((partition, gate)) = self.partition(&job) {
+                    job.epoch = gate.epoch(partition);
+                }
+                Some(job)
+            }
             Err((id, reason)) => {
                 tracing::error!(entry = %id, reason = %Escaped(&reason), "stored delivery moved to the dead letters");
                 if let Err(error) = self.store.dead_letter(id, &reason).await {
@@ -85,8 +95,26 @@ impl Runner {
         }
     }
 
+    /// The partition of a shared store `job` is in, if the store is shared.
+    fn partition(&self, job: &Job) -> Option<(u32, &super::LeaseGate)> {
+        let gate = self.gate.as_deref()?;
+        let partitions = self.store.partitions()?;
+        Some((partitions.partition_of(&format!("{:032x}", job.lane)), gate))
+    }
+
     /// One attempt of `job`.
     pub(crate) async fn run(&self, mut job: Job) -> Step<Job> {
+        if let Some((partition, gate)) = self.partition(&job)
+            && !gate.may_start(partition, job.epoch)
+        {
+            // The lease may have lapsed: the entry is left to whoever holds
+            // the partition (this process again, if it still does, reading
+            // the partition from its start).
+            tracing::debug!(entry = %job.id, partition, "inbox: not started, the partition's lease is not sure");
+            self.settled
+                .ended(job.id, Some("its partition's lease lapsed here".to_owned()));
+            return Step::Settled;
+        }
         let started = std::time::Instant::now();
         let attempted = CURRENT_ENTRY
             .scope(
@@ -178,7 +206,13 @@ impl Runner {
                 job.attempts = attempts;
                 Step::RetryAt(job, Instant::now() + pause)
             }
-            Verdict::Done | Verdict::Dead(_) | Verdict::HandedOver => Step::Settled,
+            Verdict::HandedOver => {
+                if let Some((partition, gate)) = self.partition(&job) {
+                    gate.revoke(partition);
+                }
+                Step::Settled
+            }
+            Verdict::Done | Verdict::Dead(_) => Step::Settled,
         }
     }
 

@@ -17,6 +17,7 @@
 mod backoff;
 mod job;
 mod lanes;
+mod lease_gate;
 mod queued;
 mod settled;
 mod shared;
@@ -31,6 +32,7 @@ pub(crate) use backoff::Backoff;
 pub(crate) use job::current_entry;
 pub(crate) use job::{Job, now_ms};
 use lanes::{Lanes, Step};
+use lease_gate::LeaseGate;
 use queued::Queued;
 pub(crate) use settled::Settled;
 
@@ -77,6 +79,8 @@ pub(crate) struct Inbox {
     /// With a store shared by several processes: wakes the reader of the
     /// partitions held (see `shared.rs`).
     shared_wake: Option<Arc<tokio::sync::Notify>>,
+    /// With a shared store: the partitions whose entries may start here.
+    gate: Option<Arc<LeaseGate>>,
 }
 
 impl Inbox {
@@ -85,11 +89,13 @@ impl Inbox {
         let settled = Arc::new(Settled::default());
         let known: Arc<Mutex<HashSet<EntryId>>> = Arc::default();
         let resident: Arc<AtomicUsize> = Arc::default();
+        let gate = store.partitions().map(|_| Arc::new(LeaseGate::default()));
         let runner = Arc::new(job::Runner {
             store: Arc::clone(&store),
             handling,
             limits,
             settled: Arc::clone(&settled),
+            gate: gate.clone(),
         });
         let (forget, in_memory, run) = (
             Arc::clone(&known),
@@ -108,8 +114,8 @@ impl Inbox {
                             in_memory.fetch_sub(1, Ordering::Relaxed);
                             *job
                         }
-                        Queued::Stored(id) => match runner.load(id).await {
-                            Ok(Some(job)) => job,
+                        Queued::Stored(id, epoch) => match runner.load(id).await {
+                            Ok(Some(job)) => Job { epoch, ..job },
                             Ok(None) => {
                                 lock(&forget).remove(&id);
                                 return Step::Settled;
@@ -118,7 +124,7 @@ impl Inbox {
                             Err(error) => {
                                 tracing::warn!(entry = %id, %error, "inbox: could not read the entry; trying again");
                                 let later = tokio::time::Instant::now() + Duration::from_secs(1);
-                                return Step::RetryAt(Queued::Stored(id), later);
+                                return Step::RetryAt(Queued::Stored(id, epoch), later);
                             }
                         },
                     };
@@ -135,7 +141,7 @@ impl Inbox {
                 })
             }),
         );
-        let shared_wake = store.partitions().map(|_| Arc::default());
+        let shared_wake = gate.as_ref().map(|_| Arc::default());
         Self {
             lanes,
             store,
@@ -145,6 +151,7 @@ impl Inbox {
             resident,
             limits,
             shared_wake,
+            gate,
         }
     }
 
@@ -176,7 +183,7 @@ impl Inbox {
             self.resident.fetch_add(1, Ordering::Relaxed);
             Queued::Resident(Box::new(job))
         } else {
-            Queued::Stored(job.id)
+            Queued::Stored(job.id, job.epoch)
         };
         self.lanes.push(lane, order, queued);
     }

@@ -7,9 +7,9 @@ use crate::store::EntryId;
 pub(crate) enum Queued {
     /// Parsed and ready to run.
     Resident(Box<Job>),
-    /// Kept by id while enough entries are in memory: read from the store
-    /// when its turn comes.
-    Stored(EntryId),
+    /// Kept by id (and its partition's epoch, see [`Job::epoch`]) while
+    /// enough entries are in memory: read from the store when its turn comes.
+    Stored(EntryId, u64),
 }
 
 impl Queued {
@@ -17,7 +17,7 @@ impl Queued {
     pub(crate) fn id(&self) -> EntryId {
         match self {
             Self::Resident(job) => job.id,
-            Self::Stored(id) => *id,
+            Self::Stored(id, _) => *id,
         }
     }
 }

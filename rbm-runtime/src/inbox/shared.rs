@@ -101,6 +101,22 @@ impl Inbox {
 
     /// Renews the leases, hands over drained partitions, takes new ones.
     async fn balance(&self, partitions: &dyn Partitions, held: &mut Held) {
+        // Partitions given up here (a lease not sure, a write refused) are
+        // forgotten: if the lease is still ours they come back as new, read
+        // again from their start, and what is still queued is skipped.
+        if let Some(gate) = &self.gate {
+            for n in gate.take_revoked() {
+                if held.cursors.remove(&n).is_some() {
+                    tracing::warn!(
+                        partition = n,
+                        "inbox: stopped handling a partition whose lease is not sure"
+                    );
+                }
+                held.draining.remove(&n);
+                held.queued.remove(&n);
+            }
+        }
+        let asked = tokio::time::Instant::now();
         let drained: Vec<u32> = {
             let known = lock(&self.known);
             held.draining
@@ -120,6 +136,9 @@ impl Inbox {
                 return;
             }
         };
+        if let Some(gate) = &self.gate {
+            gate.renewed(asked, partitions.lease(), &now_held);
+        }
         for n in &drained {
             held.draining.remove(n);
             held.queued.remove(n);

@@ -213,6 +213,7 @@ impl Handling {
             identity: identity.name,
             attempts: entry.attempts,
             queued_at_ms: entry.queued_at_ms,
+            epoch: 0,
         })
     }
 

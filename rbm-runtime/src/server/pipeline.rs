@@ -200,6 +200,8 @@ impl Pipeline {
                 identity: stored.identity,
                 attempts: 0,
                 queued_at_ms: crate::inbox::now_ms(),
+                // Queued here only when the store is not shared.
+                epoch: 0,
             });
         }
         response

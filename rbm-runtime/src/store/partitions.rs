@@ -15,6 +15,12 @@ pub trait Partitions: Send + Sync {
     /// How many there are.
     fn count(&self) -> u32;
 
+    /// The partition of user lane `lane` (as [`NewEntry::lane`](super::NewEntry::lane)).
+    fn partition_of(&self, lane: &str) -> u32;
+
+    /// How long a lease lasts unless renewed.
+    fn lease(&self) -> Duration;
+
     /// How often [`balance`](Self::balance) must run for the leases to hold
     /// (a third of their length).
     fn renew_every(&self) -> Duration;

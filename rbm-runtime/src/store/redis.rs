@@ -701,6 +701,14 @@ impl Partitions for RedisStore {
         PARTITIONS
     }
 
+    fn partition_of(&self, lane: &str) -> u32 {
+        partition_of(lane)
+    }
+
+    fn lease(&self) -> Duration {
+        self.config.partition_lease
+    }
+
     fn renew_every(&self) -> Duration {
         self.config.partition_lease / 3
     }
