@@ -113,8 +113,10 @@ fn counter_binary() -> PathBuf {
             cargo.env_remove(var);
         }
     }
+    // Every example, as `cargo test --workspace` builds them: the same
+    // features, so the same artifacts (see `rbm-cli/tests/support`).
     let status = cargo
-        .args(["build", "--quiet", "-p", "rbm", "--example", "counter"])
+        .args(["build", "--quiet", "--workspace", "--examples"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("cargo runs");

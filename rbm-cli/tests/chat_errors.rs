@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{package_example, run, run_with, text};
+use support::{example, run, run_with, text};
 
 #[test]
 fn chat_without_a_bot_says_how_to_name_one() {
@@ -95,7 +95,7 @@ fn a_bot_that_never_listens_times_out_with_its_output() {
 
 #[test]
 fn a_bot_that_fails_says_why_in_the_chat() {
-    let bot = package_example("rbm-runtime", "inbox_echo");
+    let bot = example("inbox_echo");
     let told = tempfile::NamedTempFile::new().expect("a file that says fail");
     let output = run_with(
         &["chat", "--", bot.to_str().expect("a UTF-8 path")],

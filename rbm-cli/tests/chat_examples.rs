@@ -87,6 +87,7 @@ fn the_readme_try_it_command_chats_with_the_pizza_example() {
         "hi\n1\n/quit\n",
         |command| {
             // The build the bot command makes reuses this test's.
+            support::without_cargo_env(command);
             command
                 .current_dir(support::workspace())
                 .env("CARGO_TARGET_DIR", support::target_dir());

@@ -60,36 +60,52 @@ pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-/// Builds the root package's example `name` (a no-op when up to date) into
-/// the target directory of this test, and returns its path.
+/// Builds every example of the workspace (a no-op when up to date) into
+/// the target directory of this test, and returns the path of `name`'s.
+///
+/// All of them, as `cargo test --workspace` builds them: the same features,
+/// so the same artifacts (a build of one package's example resolves
+/// features differently and would rebuild the runtime on every run).
 pub(crate) fn example(name: &str) -> PathBuf {
-    package_example("rbm", name)
-}
-
-/// Builds the example `name` of `package` as [`example`] does.
-pub(crate) fn package_example(package: &str, name: &str) -> PathBuf {
     let rbm = Path::new(env!("CARGO_BIN_EXE_rbm"));
     let profile_dir = rbm.parent().expect("a profile directory");
-    let target_dir = target_dir();
     let mut build = Command::new(cargo());
+    without_cargo_env(&mut build);
     build
         .current_dir(workspace())
         .args([
             "build",
             "--quiet",
-            "-p",
-            package,
-            "--example",
-            name,
+            "--workspace",
+            "--examples",
             "--target-dir",
         ])
-        .arg(target_dir);
+        .arg(target_dir());
     if profile_dir.file_name().is_some_and(|dir| dir == "release") {
         build.arg("--release");
     }
     let status = build.status().expect("cargo runs");
-    assert!(status.success(), "building the {name} example failed");
+    assert!(status.success(), "building the examples failed");
     profile_dir.join("examples").join(name)
+}
+
+/// Removes from `command`'s environment the variables cargo hands this
+/// test about its own package: build scripts (ring's) watch some of them,
+/// and a cargo run with them would rebuild half the workspace every time.
+pub(crate) fn without_cargo_env(command: &mut Command) {
+    for (var, _) in std::env::vars_os() {
+        let var = var.to_string_lossy().into_owned();
+        let handed = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ];
+        let singles = ["OUT_DIR", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR"];
+        if handed.iter().any(|p| var.starts_with(p)) || singles.contains(&var.as_str()) {
+            command.env_remove(var);
+        }
+    }
 }
 
 /// Kills a child process when dropped (a failed assertion included).

@@ -604,16 +604,13 @@ pub fn example(name: &str) -> std::path::PathBuf {
                 cargo.env_remove(&*var);
             }
         }
+        // Every example of the workspace, as `cargo test --workspace` builds
+        // them: the same features, so the same artifacts (a build of one
+        // package's example resolves features differently and rebuilds the
+        // runtime on every run).
         let status = cargo
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "rbm-runtime",
-                "--features",
-                "testing",
-            ])
-            .args(["--example", name, "--profile", profile])
+            .args(["build", "--quiet", "--workspace", "--examples"])
+            .args(["--profile", profile])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status();
         match status {
