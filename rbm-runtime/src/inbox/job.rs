@@ -134,6 +134,8 @@ impl Runner {
                     .await;
                 if completed == Written::NotOwner {
                     Verdict::HandedOver
+                } else if completed == Written::Gone {
+                    Verdict::Gone
                 } else if completed == Written::Made {
                     Verdict::Done
                 } else {
@@ -167,10 +169,10 @@ impl Runner {
                                 .record_failure(job.id, attempts, next_ms, &reason)
                         })
                         .await;
-                    if recorded == Written::NotOwner {
-                        Verdict::HandedOver
-                    } else {
-                        Verdict::Retry(reason, pause)
+                    match recorded {
+                        Written::NotOwner => Verdict::HandedOver,
+                        Written::Gone => Verdict::Gone,
+                        Written::Made | Written::Failed => Verdict::Retry(reason, pause),
                     }
                 }
             }
@@ -182,15 +184,16 @@ impl Runner {
                         self.store.dead_letter(job.id, &reason)
                     })
                     .await;
-                if buried == Written::NotOwner {
-                    Verdict::HandedOver
-                } else {
-                    Verdict::Dead(reason)
+                match buried {
+                    Written::NotOwner => Verdict::HandedOver,
+                    Written::Gone => Verdict::Gone,
+                    Written::Made | Written::Failed => Verdict::Dead(reason),
                 }
             }
             other => other,
         };
         self.handling.log_attempt(
+            job.id,
             &job.path,
             &job.delivery,
             attempted.route,
@@ -206,7 +209,9 @@ impl Runner {
                 job.attempts = attempts;
                 Step::RetryAt(job, Instant::now() + pause)
             }
-            Verdict::HandedOver => {
+            Verdict::HandedOver | Verdict::Gone => {
+                // With a shared store, another process may hold the
+                // partition now: this one stops starting its entries.
                 if let Some((partition, gate)) = self.partition(&job) {
                     gate.revoke(partition);
                 }
@@ -229,6 +234,7 @@ impl Runner {
             match op().await {
                 Ok(()) => return Written::Made,
                 Err(StoreError::NotOwner(_)) => return Written::NotOwner,
+                Err(StoreError::UnknownEntry(_)) => return Written::Gone,
                 Err(error) if attempt == STORE_TRIES => {
                     tracing::error!(entry = %id, %error, "inbox: could not {what} in the store; the entry runs again");
                 }
@@ -252,6 +258,10 @@ enum Written {
     /// Another process handles the entry's partition now: it runs the
     /// entry again there (same reply ids), and this process lets it go.
     NotOwner,
+    /// The entry is no longer waiting: it was settled meanwhile, by another
+    /// process or by this one's earlier write whose answer was lost (a
+    /// connection cut after the store applied it). Retrying cannot help.
+    Gone,
 }
 
 /// What one attempt comes to.
@@ -261,6 +271,8 @@ enum Verdict {
     Dead(String),
     /// Its partition went to another process meanwhile: nothing written.
     HandedOver,
+    /// It was settled meanwhile (see [`Written::Gone`]).
+    Gone,
 }
 
 impl Verdict {
@@ -270,6 +282,7 @@ impl Verdict {
             Self::Retry(..) => "retry",
             Self::Dead(_) => "dead_letter",
             Self::HandedOver => "handed_over",
+            Self::Gone => "settled_meanwhile",
         }
     }
 
@@ -277,6 +290,7 @@ impl Verdict {
         match self {
             Self::Done => None,
             Self::HandedOver => Some("another process handles its partition now"),
+            Self::Gone => Some("it was settled meanwhile, by another process or an earlier write"),
             Self::Retry(reason, _) | Self::Dead(reason) => Some(reason),
         }
     }

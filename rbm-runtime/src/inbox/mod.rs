@@ -22,7 +22,7 @@ mod queued;
 mod settled;
 mod shared;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -71,8 +71,10 @@ pub(crate) struct Inbox {
     store: Arc<dyn Store>,
     runner: Arc<job::Runner>,
     settled: Arc<Settled>,
-    /// Entries queued or running here: a rescan skips them.
-    known: Arc<Mutex<HashSet<EntryId>>>,
+    /// Entries queued or running here, with the epoch they were queued in
+    /// (see `lease_gate.rs`; always 0 with a store of one process): a
+    /// rescan skips them, and a copy from an older epoch does not count.
+    known: Arc<Mutex<Known>>,
     /// Jobs queued in memory now (not counting those queued by id).
     resident: Arc<AtomicUsize>,
     limits: InboxLimits,
@@ -87,7 +89,7 @@ impl Inbox {
     /// An inbox handling entries of `store` with `handling`.
     pub(crate) fn new(store: Arc<dyn Store>, handling: Arc<Handling>, limits: InboxLimits) -> Self {
         let settled = Arc::new(Settled::default());
-        let known: Arc<Mutex<HashSet<EntryId>>> = Arc::default();
+        let known: Arc<Mutex<Known>> = Arc::default();
         let resident: Arc<AtomicUsize> = Arc::default();
         let gate = store.partitions().map(|_| Arc::new(LeaseGate::default()));
         let runner = Arc::new(job::Runner {
@@ -108,7 +110,7 @@ impl Inbox {
                 let (runner, forget) = (Arc::clone(&run), Arc::clone(&forget));
                 let in_memory = Arc::clone(&in_memory);
                 Box::pin(async move {
-                    let id = queued.id();
+                    let (id, epoch) = (queued.id(), queued.epoch());
                     let job = match queued {
                         Queued::Resident(job) => {
                             in_memory.fetch_sub(1, Ordering::Relaxed);
@@ -117,7 +119,7 @@ impl Inbox {
                         Queued::Stored(id, epoch) => match runner.load(id).await {
                             Ok(Some(job)) => Job { epoch, ..job },
                             Ok(None) => {
-                                lock(&forget).remove(&id);
+                                forget_copy(&forget, id, epoch);
                                 return Step::Settled;
                             }
                             // The store cannot be read now: the lane waits.
@@ -130,7 +132,7 @@ impl Inbox {
                     };
                     match runner.run(job).await {
                         Step::Settled => {
-                            lock(&forget).remove(&id);
+                            forget_copy(&forget, id, epoch);
                             Step::Settled
                         }
                         Step::RetryAt(job, at) => {
@@ -175,8 +177,13 @@ impl Inbox {
     /// Queues a stored entry in its user's lane: in memory, or by its id
     /// when enough entries are in memory already.
     pub(crate) fn push(&self, job: Job) {
-        if !lock(&self.known).insert(job.id) {
-            return;
+        {
+            let mut known = lock(&self.known);
+            // Queued already, unless as an older copy that will not start.
+            if known.get(&job.id).is_some_and(|epoch| *epoch >= job.epoch) {
+                return;
+            }
+            known.insert(job.id, job.epoch);
         }
         let (lane, order) = (job.lane, job.id.0);
         let queued = if self.resident.load(Ordering::Relaxed) < self.limits.resident {
@@ -224,7 +231,7 @@ impl Inbox {
                     let known = lock(&self.known);
                     page.into_iter()
                         .filter(|e| {
-                            !known.contains(&e.id) && now - e.queued_at_ms >= FOREIGN_AFTER_MS
+                            !known.contains_key(&e.id) && now - e.queued_at_ms >= FOREIGN_AFTER_MS
                         })
                         .collect()
                 };
@@ -300,6 +307,18 @@ impl Inbox {
     }
 }
 
-fn lock(known: &Mutex<HashSet<EntryId>>) -> MutexGuard<'_, HashSet<EntryId>> {
+/// The entries queued or running here, and the epoch of each one's copy.
+type Known = HashMap<EntryId, u64>;
+
+fn lock(known: &Mutex<Known>) -> MutexGuard<'_, Known> {
     known.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Forgets entry `id` once its copy of `epoch` settled, unless a newer copy
+/// was queued meanwhile.
+fn forget_copy(known: &Mutex<Known>, id: EntryId, epoch: u64) {
+    let mut known = lock(known);
+    if known.get(&id) == Some(&epoch) {
+        known.remove(&id);
+    }
 }

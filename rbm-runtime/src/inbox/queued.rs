@@ -13,6 +13,14 @@ pub(crate) enum Queued {
 }
 
 impl Queued {
+    /// The epoch it was queued in ([`Job::epoch`]).
+    pub(crate) fn epoch(&self) -> u64 {
+        match self {
+            Self::Resident(job) => job.epoch,
+            Self::Stored(_, epoch) => *epoch,
+        }
+    }
+
     /// Its place in the inbox.
     pub(crate) fn id(&self) -> EntryId {
         match self {

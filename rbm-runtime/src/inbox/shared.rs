@@ -101,21 +101,7 @@ impl Inbox {
 
     /// Renews the leases, hands over drained partitions, takes new ones.
     async fn balance(&self, partitions: &dyn Partitions, held: &mut Held) {
-        // Partitions given up here (a lease not sure, a write refused) are
-        // forgotten: if the lease is still ours they come back as new, read
-        // again from their start, and what is still queued is skipped.
-        if let Some(gate) = &self.gate {
-            for n in gate.take_revoked() {
-                if held.cursors.remove(&n).is_some() {
-                    tracing::warn!(
-                        partition = n,
-                        "inbox: stopped handling a partition whose lease is not sure"
-                    );
-                }
-                held.draining.remove(&n);
-                held.queued.remove(&n);
-            }
-        }
+        self.forget_revoked(held);
         let asked = tokio::time::Instant::now();
         let drained: Vec<u32> = {
             let known = lock(&self.known);
@@ -125,7 +111,7 @@ impl Inbox {
                 .filter(|n| {
                     held.queued
                         .get(n)
-                        .is_none_or(|ids| ids.iter().all(|id| !known.contains(id)))
+                        .is_none_or(|ids| ids.iter().all(|id| !known.contains_key(id)))
                 })
                 .collect()
         };
@@ -190,12 +176,32 @@ impl Inbox {
         }
     }
 
+    /// Forgets the partitions given up here (a lease not sure, a write
+    /// refused): if the lease is still ours they come back at the next
+    /// balance as new, read again from their start in a new epoch, and what
+    /// is still queued from before does not start.
+    fn forget_revoked(&self, held: &mut Held) {
+        let Some(gate) = &self.gate else { return };
+        for n in gate.take_revoked() {
+            if held.cursors.remove(&n).is_some() {
+                tracing::warn!(
+                    partition = n,
+                    "inbox: stopped handling a partition whose lease is not sure"
+                );
+            }
+            held.draining.remove(&n);
+            held.queued.remove(&n);
+        }
+    }
+
     /// Queues the new entries of the partitions held (and not draining).
     async fn read_new(
         &self,
         partitions: &dyn Partitions,
         held: &mut Held,
     ) -> Result<(), crate::store::StoreError> {
+        // A partition given up is not read on from where it was.
+        self.forget_revoked(held);
         let cursors: Vec<(u32, Option<EntryId>)> = held
             .cursors
             .iter()
@@ -205,16 +211,25 @@ impl Inbox {
         if cursors.is_empty() {
             return Ok(());
         }
+        let epochs: HashMap<u32, u64> = cursors
+            .iter()
+            .map(|(n, _)| (*n, self.gate.as_ref().map_or(0, |gate| gate.epoch(*n))))
+            .collect();
         let entries = partitions.pending_in(&cursors, PAGE).await?;
         {
             let known = lock(&self.known);
             for ids in held.queued.values_mut() {
-                ids.retain(|id| known.contains(id));
+                ids.retain(|id| known.contains_key(id));
             }
         }
         for (n, entry) in entries {
-            // A partition given up meanwhile is not read further.
-            let Some(cursor) = held.cursors.get_mut(&n) else {
+            // A partition given up meanwhile is not read further: it is read
+            // again from its start once it is known to be ours.
+            let given_up = self
+                .gate
+                .as_ref()
+                .is_some_and(|gate| Some(&gate.epoch(n)) != epochs.get(&n));
+            let Some(cursor) = held.cursors.get_mut(&n).filter(|_| !given_up) else {
                 continue;
             };
             *cursor = Some(entry.id);

@@ -222,6 +222,7 @@ impl Handling {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn log_attempt(
         &self,
+        entry: crate::store::EntryId,
         path: &str,
         delivery: &Delivery,
         route: Option<&'static RouteInfo>,
@@ -260,6 +261,8 @@ impl Handling {
         line.push_str(itoa::Buffer::new().format(attempt));
         line.push_str(" latency_us=");
         line.push_str(itoa::Buffer::new().format(latency.as_micros() as u64));
+        line.push_str(" entry=");
+        line.push_str(itoa::Buffer::new().format(entry.0));
         if let Some(reason) = reason {
             line.push_str(" reason=");
             push_escaped(&mut line, reason);
