@@ -137,22 +137,29 @@ impl Inbox {
             .copied()
             .filter(|n| !now_held.contains(n))
             .collect();
-        for n in lost {
-            // Its entries still queued here run, and their writes are
-            // refused: the new holder handles them.
+        if !lost.is_empty() {
+            // Their entries still queued here do not start (the gate is
+            // closed for them): the new holder handles them.
             tracing::warn!(
-                partition = n,
-                "inbox: the lease of a partition lapsed; another process handles it now"
+                partitions = ?lost,
+                "inbox: leases lapsed; another process handles these partitions now"
             );
+        }
+        for n in lost {
             held.cursors.remove(&n);
             held.draining.remove(&n);
             held.queued.remove(&n);
         }
-        for n in &now_held {
-            if !held.cursors.contains_key(n) {
-                tracing::info!(partition = *n, "inbox: handling a partition");
-                held.cursors.insert(*n, None);
-            }
+        let taken: Vec<u32> = now_held
+            .iter()
+            .copied()
+            .filter(|n| !held.cursors.contains_key(n))
+            .collect();
+        if !taken.is_empty() {
+            tracing::info!(partitions = ?taken, "inbox: handling partitions");
+        }
+        for n in taken {
+            held.cursors.insert(n, None);
         }
         held.share = usize::try_from(share).unwrap_or(usize::MAX);
         let active = held.cursors.len() - held.draining.len();
@@ -167,13 +174,13 @@ impl Inbox {
             .rev()
             .take(extra)
             .collect();
-        for n in handing {
+        if !handing.is_empty() {
             tracing::info!(
-                partition = n,
-                "inbox: handing a partition over to another process"
+                partitions = ?handing,
+                "inbox: handing partitions over to another process once drained"
             );
-            held.draining.insert(n);
         }
+        held.draining.extend(handing);
     }
 
     /// Forgets the partitions given up here (a lease not sure, a write
@@ -182,15 +189,20 @@ impl Inbox {
     /// is still queued from before does not start.
     fn forget_revoked(&self, held: &mut Held) {
         let Some(gate) = &self.gate else { return };
+        let mut stopped: Vec<u32> = Vec::new();
         for n in gate.take_revoked() {
             if held.cursors.remove(&n).is_some() {
-                tracing::warn!(
-                    partition = n,
-                    "inbox: stopped handling a partition whose lease is not sure"
-                );
+                stopped.push(n);
             }
             held.draining.remove(&n);
             held.queued.remove(&n);
+        }
+        if !stopped.is_empty() {
+            stopped.sort_unstable();
+            tracing::warn!(
+                partitions = ?stopped,
+                "inbox: stopped handling partitions whose leases are not sure; read again from their start if still ours"
+            );
         }
     }
 
