@@ -21,27 +21,32 @@ struct Recorder(Handled);
 
 impl Agent for Recorder {
     async fn handle(&self, delivery: &Delivery, _: &Context) -> HandlerResult {
-        if let Payload::Message(message) = &delivery.payload {
-            let n = message
-                .text()
-                .unwrap_or_default()
-                .parse()
-                .expect("a number");
-            let user = delivery
-                .payload
-                .phone_number()
-                .unwrap_or_default()
-                .to_owned();
-            // A little work, so that replicas overlap.
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            self.0
-                .lock()
-                .expect("handled")
-                .entry(user)
-                .or_default()
-                .push(n);
-        }
+        // A little work, so that replicas overlap.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        record(&self.0, delivery);
         Ok(Vec::new())
+    }
+}
+
+/// Notes a message's number under its sender.
+fn record(handled: &Handled, delivery: &Delivery) {
+    if let Payload::Message(message) = &delivery.payload {
+        let n = message
+            .text()
+            .unwrap_or_default()
+            .parse()
+            .expect("a number");
+        let user = delivery
+            .payload
+            .phone_number()
+            .unwrap_or_default()
+            .to_owned();
+        handled
+            .lock()
+            .expect("handled")
+            .entry(user)
+            .or_default()
+            .push(n);
     }
 }
 
@@ -258,24 +263,7 @@ impl Agent for Exclusive {
             self.overlaps.fetch_add(1, Ordering::SeqCst);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        if let Payload::Message(message) = &delivery.payload {
-            let n = message
-                .text()
-                .unwrap_or_default()
-                .parse()
-                .expect("a number");
-            let user = delivery
-                .payload
-                .phone_number()
-                .unwrap_or_default()
-                .to_owned();
-            self.handled
-                .lock()
-                .expect("handled")
-                .entry(user)
-                .or_default()
-                .push(n);
-        }
+        record(&self.handled, delivery);
         self.running.fetch_sub(1, Ordering::SeqCst);
         Ok(Vec::new())
     }

@@ -40,6 +40,19 @@ local function unwait(id)
   redis.call('ZREM', p .. ':oldest', id)
   redis.call('SREM', p .. ':retrying', id)
 end
+-- Appends `id, fields` of each entry of `ids` still stored to `out`,
+-- preceded by `tag` when one is given.
+local function list(ids, out, tag)
+  for _, id in ipairs(ids) do
+    local fields = redis.call('HGETALL', p .. ':e:' .. id)
+    if #fields > 0 then
+      if tag then out[#out + 1] = tag end
+      out[#out + 1] = id
+      out[#out + 1] = fields
+    end
+  end
+  return out
+end
 -- Whether replica `me` ('' when the caller leases nothing) no longer holds
 -- the lease of the partition entry `id` is in: another replica handles it.
 local function fenced_out(id, me)
@@ -95,13 +108,7 @@ return id
 
 /// ARGV: p, after, count (-1: all). Returns id, fields, id, fields…
 const PENDING: &str = r#"
-local ids = redis.call('ZRANGEBYSCORE', p .. ':waiting', '(' .. ARGV[2], '+inf', 'LIMIT', 0, ARGV[3])
-local out = {}
-for _, id in ipairs(ids) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGETALL', p .. ':e:' .. id)
-end
-return out
+return list(redis.call('ZRANGEBYSCORE', p .. ':waiting', '(' .. ARGV[2], '+inf', 'LIMIT', 0, ARGV[3]), {})
 "#;
 
 /// ARGV: p, id. Returns the waiting entry's fields, or nil.
@@ -157,13 +164,7 @@ return 1
 
 /// ARGV: p, count. Returns id, fields… of the oldest dead letters.
 const DEAD_LETTERS: &str = r#"
-local ids = redis.call('ZRANGE', p .. ':dead', 0, tonumber(ARGV[2]) - 1)
-local out = {}
-for _, id in ipairs(ids) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGETALL', p .. ':e:' .. id)
-end
-return out
+return list(redis.call('ZRANGE', p .. ':dead', 0, tonumber(ARGV[2]) - 1), {})
 "#;
 
 /// The dead letters ARGV[2] selects (`all`, or one id): a table of ids, or
@@ -280,17 +281,9 @@ return pruned
 const PENDING_IN: &str = r#"
 local out = {}
 for i = 3, #ARGV, 2 do
-  local part = ARGV[i]
-  local ids = redis.call('ZRANGEBYSCORE', p .. ':w:' .. part, '(' .. ARGV[i + 1], '+inf',
+  local ids = redis.call('ZRANGEBYSCORE', p .. ':w:' .. ARGV[i], '(' .. ARGV[i + 1], '+inf',
     'LIMIT', 0, ARGV[2])
-  for _, id in ipairs(ids) do
-    local fields = redis.call('HGETALL', p .. ':e:' .. id)
-    if #fields > 0 then
-      out[#out + 1] = part
-      out[#out + 1] = id
-      out[#out + 1] = fields
-    end
-  end
+  list(ids, out, ARGV[i])
 end
 return out
 "#;
