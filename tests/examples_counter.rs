@@ -39,6 +39,8 @@ const USER: &str = "+15550001111";
 struct Server {
     child: Child,
     url: String,
+    /// Where its stderr goes: shown when it does not start.
+    log: PathBuf,
 }
 
 impl Server {
@@ -53,6 +55,8 @@ impl Server {
             .port();
         let key = dir.join("key.json");
         api.write_key_file(&key).expect("key file");
+        let log = dir.join(format!("counter-{port}.log"));
+        let stderr = std::fs::File::create(&log).expect("a log file");
         let child = Command::new(counter_binary())
             .env_clear()
             .env("RUST_LOG", "warn")
@@ -68,12 +72,43 @@ impl Server {
             .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("the counter starts");
         Self {
             child,
             url: format!("http://127.0.0.1:{port}/"),
+            log,
+        }
+    }
+
+    /// Waits until it answers the handshake; if it exits or does not
+    /// answer in time, fails with what it printed.
+    async fn ready(&mut self) {
+        let bot = HttpBot::new(&self.url, TOKEN).expect("a client");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let body = format!(r#"{{"clientToken":"{TOKEN}","secret":"up"}}"#);
+        let json = (
+            HeaderName::from_static("content-type"),
+            "application/json".to_owned(),
+        );
+        loop {
+            let answer = bot
+                .transport()
+                .post(std::slice::from_ref(&json), body.clone().into())
+                .await;
+            if matches!(answer, Ok((StatusCode::OK, _, _))) {
+                return;
+            }
+            let exited = self.child.try_wait().expect("the counter's status");
+            if exited.is_some() || Instant::now() >= deadline {
+                let printed = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let how = exited.map_or("did not answer within 60 s".to_owned(), |status| {
+                    format!("exited ({status})")
+                });
+                panic!("the counter at {} {how}; it printed:\n{printed}", self.url);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -124,27 +159,6 @@ fn counter_binary() -> PathBuf {
     profile_dir.join("examples").join("counter")
 }
 
-/// Waits until the server answers the handshake.
-async fn ready(bot: &HttpBot) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let body = format!(r#"{{"clientToken":"{TOKEN}","secret":"up"}}"#);
-    let json = (
-        HeaderName::from_static("content-type"),
-        "application/json".to_owned(),
-    );
-    loop {
-        let answer = bot
-            .transport()
-            .post(std::slice::from_ref(&json), body.clone().into())
-            .await;
-        if matches!(answer, Ok((StatusCode::OK, _, _))) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the counter did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// The texts the fake API accepted for the user, in arrival order.
 fn accepted_texts(api: &FakeRbmApi) -> Vec<String> {
     accepted_texts_of(api, USER)
@@ -179,8 +193,8 @@ async fn kill_9_during_a_stream_of_counts_neither_loses_nor_doubles_a_count() {
         .collect();
 
     let mut server = Server::start(dir.path(), &api);
+    server.ready().await;
     let bot = HttpBot::new(&server.url, TOKEN).expect("a client");
-    ready(&bot).await;
     let mut acknowledged = [false; N];
     for (n, push) in pushes.iter().enumerate().take(N / 2) {
         let status = bot.try_deliver(push.clone()).await.map(|r| r.status());
@@ -195,9 +209,9 @@ async fn kill_9_during_a_stream_of_counts_neither_loses_nor_doubles_a_count() {
 
     // The second half arrives while the server is down (refused), then
     // Google redelivers everything not acknowledged, and a few that were.
-    let server = Server::start(dir.path(), &api);
+    let mut server = Server::start(dir.path(), &api);
+    server.ready().await;
     let bot = HttpBot::new(&server.url, TOKEN).expect("a client");
-    ready(&bot).await;
     for (n, push) in pushes.iter().enumerate() {
         if !acknowledged[n] || n % 5 == 0 {
             bot.deliver(push.clone())
@@ -266,8 +280,8 @@ async fn three_replicas_on_redis_count_exactly_through_a_kill_9_and_a_redis_rest
     let mut replicas: Vec<Server> = (0..3)
         .map(|_| Server::start_with(dir.path(), &api, &env))
         .collect();
-    for replica in &replicas {
-        ready(&HttpBot::new(&replica.url, TOKEN).expect("a client")).await;
+    for replica in &mut replicas {
+        replica.ready().await;
     }
     let all: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
 

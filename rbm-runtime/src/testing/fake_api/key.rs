@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::Path;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -86,9 +87,19 @@ impl TestServiceAccount {
         .to_string()
     }
 
-    /// Writes [`key_json`](Self::key_json) to `path`.
+    /// Writes [`key_json`](Self::key_json) to `path`, whole or not at all:
+    /// a bot starting meanwhile reads the old file or the new one, never a
+    /// half-written one (tests rewrite a key file while a replica starts).
     pub fn write_key_file(&self, path: impl AsRef<Path>, token_uri: &str) -> std::io::Result<()> {
-        std::fs::write(path, self.key_json(token_uri))
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let path = path.as_ref();
+        let mut partial = path.as_os_str().to_owned();
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        partial.push(format!(".{}.{n}.partial", std::process::id()));
+        std::fs::write(&partial, self.key_json(token_uri))?;
+        std::fs::rename(&partial, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&partial);
+        })
     }
 }
 
