@@ -21,6 +21,41 @@ pub struct OutgoingMessage {
     pub reply: Reply,
 }
 
+/// The namespace of the message ids derived from a caller's key, apart
+/// from the ids of replies (see [`OutgoingMessage::key`]).
+const KEYED_ID_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x3b0e_91d4_5c7a_4f26_a8e1_07d9_c2b4_6f15);
+
+impl OutgoingMessage {
+    /// A message the business starts (a notification, a reminder) to
+    /// `phone_number`, with a fresh random id. Give it a [`key`](Self::key)
+    /// when the job sending it may run again.
+    pub fn to(phone_number: impl Into<String>, reply: Reply) -> Self {
+        Self {
+            phone_number: phone_number.into(),
+            agent_id: None,
+            message_id: uuid::Uuid::new_v4().to_string(),
+            reply,
+        }
+    }
+
+    /// Derives the message id from `key` (an order number, a reminder's
+    /// date, a campaign's name) and the recipient: sending again with the
+    /// same key to the same number reuses the id, which the platform
+    /// ignores (`409`), so a retried job never sends twice.
+    pub fn key(mut self, key: &str) -> Self {
+        let name = format!("{}\n{key}", self.phone_number);
+        self.message_id = uuid::Uuid::new_v5(&KEYED_ID_NAMESPACE, name.as_bytes()).to_string();
+        self
+    }
+
+    /// Sends it for `agent_id` rather than the client's default agent.
+    pub fn agent(mut self, agent_id: impl Into<String>) -> Self {
+        self.agent_id = Some(agent_id.into());
+        self
+    }
+}
+
 /// One agent event (read receipt, typing indicator), addressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingEvent {
@@ -98,5 +133,25 @@ impl ReplySender for LogSender {
             "agent event (not sent: no RBM API credentials)"
         );
         Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_gives_the_same_id_for_the_same_number_only() {
+        let reply = || Reply::text("Your order shipped");
+        let first = OutgoingMessage::to("+12223334444", reply()).key("order-17");
+        let again = OutgoingMessage::to("+12223334444", reply()).key("order-17");
+        let other = OutgoingMessage::to("+12223335555", reply()).key("order-17");
+        assert_eq!(first.message_id, again.message_id);
+        assert_ne!(first.message_id, other.message_id);
+        let unkeyed = OutgoingMessage::to("+12223334444", reply());
+        assert_ne!(
+            unkeyed.message_id,
+            OutgoingMessage::to("+12223334444", reply()).message_id
+        );
     }
 }

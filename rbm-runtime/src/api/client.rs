@@ -6,38 +6,39 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
-use reqwest::header::CONTENT_TYPE;
-use tokio::time::Instant;
 use url::Url;
 
-use crate::mask::MaskedPhone;
+use crate::reply::TrafficType;
 use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
 
+use super::call::Call;
 use super::config::{
     ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, without_password,
 };
 use super::credentials::ServiceAccountKey;
 use super::endpoint::Endpoint;
-use super::error::{ApiError, google_error_message};
-use super::http::{
-    self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ExchangeError, StatusClass,
-};
-use super::retry::{GiveUp, RetryPolicy};
+use super::error::ApiError;
+use super::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+use super::message_answer::SentMessage;
+use super::retry::RetryPolicy;
 use super::token::TokenSource;
 
 /// A client of the RBM API for one service account. Cheap to clone (shared
 /// connection pool and token cache).
 #[derive(Clone)]
 pub struct RbmApiClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    http: reqwest::Client,
-    endpoint: Endpoint,
-    default_agent_id: Option<String>,
-    retry: RetryPolicy,
-    tokens: TokenSource,
+pub(super) struct Inner {
+    pub(super) http: reqwest::Client,
+    pub(super) endpoint: Endpoint,
+    pub(super) default_agent_id: Option<String>,
+    pub(super) default_traffic_type: Option<TrafficType>,
+    pub(super) retry: RetryPolicy,
+    pub(super) tokens: TokenSource,
+    /// Shared by clones, so the per-minute limit holds for the whole client.
+    pub(super) batch_get_limiter: governor::DefaultDirectRateLimiter,
 }
 
 impl std::fmt::Debug for RbmApiClient {
@@ -45,6 +46,7 @@ impl std::fmt::Debug for RbmApiClient {
         f.debug_struct("RbmApiClient")
             .field("base_url", &self.inner.endpoint.base().as_str())
             .field("default_agent_id", &self.inner.default_agent_id)
+            .field("default_traffic_type", &self.inner.default_traffic_type)
             .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
@@ -78,6 +80,7 @@ pub struct RbmApiClientBuilder {
     base_url: String,
     base_url_setting: &'static str,
     agent_id: Option<String>,
+    traffic_type: Option<TrafficType>,
     retry: RetryPolicy,
     deadline: Option<Duration>,
     timeout: Duration,
@@ -96,6 +99,14 @@ impl RbmApiClientBuilder {
     /// The agent used when an outgoing message or event names none.
     pub fn agent_id(mut self, agent_id: impl Into<String>) -> Self {
         self.agent_id = Some(agent_id.into());
+        self
+    }
+
+    /// The traffic type (`messageTrafficType`) of every message that sets
+    /// none. Agents of the multi-use billing category must give one on
+    /// each message; this gives it once (`RBM_MESSAGE_TRAFFIC_TYPE`).
+    pub fn default_traffic_type(mut self, traffic_type: TrafficType) -> Self {
+        self.traffic_type = Some(traffic_type);
         self
     }
 
@@ -143,8 +154,10 @@ impl RbmApiClientBuilder {
                 http,
                 endpoint: Endpoint::new(base),
                 default_agent_id: self.agent_id.filter(|id| !id.is_empty()),
+                default_traffic_type: self.traffic_type,
                 retry,
                 tokens,
+                batch_get_limiter: super::reachable::batch_get_limiter(),
             }),
         })
     }
@@ -182,6 +195,7 @@ impl RbmApiClient {
             base_url: DEFAULT_BASE_URL.to_owned(),
             base_url_setting: ENV_BASE_URL,
             agent_id: None,
+            traffic_type: None,
             retry: RetryPolicy::default(),
             deadline: None,
             timeout: DEFAULT_REQUEST_TIMEOUT,
@@ -254,9 +268,11 @@ impl RbmApiClient {
     }
 
     /// Validates and sends one agent message, retrying within the send
-    /// deadline. A message id the platform has seen already (`409`) counts
-    /// as sent: the id makes the send idempotent (see `already_exists_is_ok`).
-    pub async fn send_message(&self, message: &OutgoingMessage) -> Result<(), ApiError> {
+    /// deadline, and returns Google's answer. A message id the platform has
+    /// seen already (`409`) counts as sent: the id makes the send idempotent
+    /// (see `already_exists_is_ok`); the answer then says
+    /// [`already_sent`](SentMessage::already_sent).
+    pub async fn send_message(&self, message: &OutgoingMessage) -> Result<SentMessage, ApiError> {
         let created = Creation {
             collection: "agentMessages",
             id_param: "messageId",
@@ -264,7 +280,14 @@ impl RbmApiClient {
             phone: &message.phone_number,
             agent_id: message.agent_id.as_deref(),
         };
-        self.create(created, message.reply.encode()?).await
+        let body = match (self.inner.default_traffic_type, message.reply.traffic_type) {
+            (Some(default), None) => message.reply.clone().traffic_type(default).encode()?,
+            _ => message.reply.encode()?,
+        };
+        match self.create("agentMessages.create", created, body).await? {
+            Some(answer) => Ok(SentMessage::from_answer(&answer)),
+            None => Ok(SentMessage::already()),
+        }
     }
 
     /// Sends one agent event (read receipt, typing indicator).
@@ -278,20 +301,30 @@ impl RbmApiClient {
             phone: &event.phone_number,
             agent_id: event.agent_id.as_deref(),
         };
-        self.create(created, body).await
+        self.create("agentEvents.create", created, body)
+            .await
+            .map(drop)
     }
 
-    /// Creates a resource under the user's phone with a caller-chosen id; a
-    /// `409` means that id was created already (see [`already_exists_is_ok`]).
-    async fn create(&self, what: Creation<'_>, body: Vec<u8>) -> Result<(), ApiError> {
+    /// Creates a resource under the user's phone with a caller-chosen id,
+    /// returning the answer; `None` when the id was created already (`409`,
+    /// see [`already_exists_is_ok`]).
+    async fn create(
+        &self,
+        name: &'static str,
+        what: Creation<'_>,
+        body: Vec<u8>,
+    ) -> Result<Option<Bytes>, ApiError> {
         let agent_id = self.agent_id(what.agent_id)?;
         let url = self.inner.endpoint.phone_url(
             what.phone,
             &[what.collection],
             &[(what.id_param, what.id), ("agentId", agent_id)],
         )?;
-        let sent = self.call(Method::POST, url, Some(body), what.phone).await;
-        already_exists_is_ok(sent, what.collection, what.id)
+        let call = Call::new(name, Method::POST, url)
+            .json(body)
+            .about(what.phone);
+        already_exists_is_ok(self.call(call).await, what.collection, what.id)
     }
 
     /// Revokes an undelivered message; `404` means it was already delivered.
@@ -307,14 +340,16 @@ impl RbmApiClient {
             &["agentMessages", message_id],
             &[("agentId", agent_id)],
         )?;
-        match self.call(Method::DELETE, url, None, phone_number).await {
-            Ok(()) => Ok(Revocation::Revoked),
+        let call = Call::new("agentMessages.delete", Method::DELETE, url).about(phone_number);
+        match self.call(call).await {
+            Ok(_) => Ok(Revocation::Revoked),
             Err(ApiError::Rejected { status: 404, .. }) => Ok(Revocation::AlreadyDelivered),
             Err(error) => Err(error),
         }
     }
 
-    fn agent_id<'a>(&'a self, given: Option<&'a str>) -> Result<&'a str, ApiError> {
+    /// The agent of a call: the one given, else the client's default.
+    pub(super) fn agent_id<'a>(&'a self, given: Option<&'a str>) -> Result<&'a str, ApiError> {
         given
             .filter(|id| !id.is_empty())
             .or(self.inner.default_agent_id.as_deref())
@@ -323,152 +358,6 @@ impl RbmApiClient {
                     "no agentId: the delivery names no agent and {ENV_AGENT_ID} is unset"
                 ))
             })
-    }
-
-    /// One API call with its retries, all within the send deadline: 429,
-    /// 408, 5xx and network errors are tried again after a pause; a 401 once,
-    /// at once, with a fresh token; any other status is final (see
-    /// [`http::classify`]). When the deadline passes — or a pause would end past
-    /// it — the call ends with [`ApiError::DeadlineExceeded`] (transient).
-    async fn call(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-        phone: &str,
-    ) -> Result<(), ApiError> {
-        let limit = self.inner.retry.deadline;
-        let deadline = Instant::now() + limit;
-        let mut progress = Progress::default();
-        let body = body.map(Bytes::from);
-        let attempts = self.attempts(&method, &url, body, phone, deadline, &mut progress);
-        match tokio::time::timeout_at(deadline, attempts).await {
-            Ok(result) => result,
-            Err(_elapsed) => {
-                let error = progress.out_of_time(limit);
-                tracing::warn!(%method, to = %MaskedPhone(phone), %error, "RBM API call abandoned at its deadline");
-                Err(error)
-            }
-        }
-    }
-
-    /// The tries of [`call`](Self::call), recording in `progress` what the
-    /// deadline would interrupt.
-    async fn attempts(
-        &self,
-        method: &Method,
-        url: &Url,
-        body: Option<Bytes>,
-        phone: &str,
-        deadline: Instant,
-        progress: &mut Progress,
-    ) -> Result<(), ApiError> {
-        let retry = self.inner.retry;
-        let mut renewed_token = false;
-        loop {
-            progress.waiting_for = "an access token";
-            let token = self.inner.tokens.token().await?;
-            progress.waiting_for = "the API's answer";
-            progress.attempts += 1;
-            let attempt = progress.attempts;
-            let mut request = self
-                .inner
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(token.secret());
-            if let Some(body) = &body {
-                request = request
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
-            let (message, retry_after) = match http::exchange(request).await {
-                Err(ExchangeError::Unsendable(error)) => {
-                    return Err(ApiError::InvalidRequest(error.to_string()));
-                }
-                Err(ExchangeError::NoAnswer(error)) => (error.to_string(), None),
-                Ok(answer) => {
-                    let status = answer.status;
-                    let class = http::classify(status);
-                    if class == StatusClass::Success {
-                        if let Err(error) = &answer.body {
-                            tracing::debug!(error = %error, "the API's answer was cut short; the call succeeded");
-                        }
-                        tracing::debug!(%method, to = %MaskedPhone(phone), attempt, "RBM API call succeeded");
-                        return Ok(());
-                    }
-                    let message = google_error_message(&answer.body.unwrap_or_default());
-                    match class {
-                        StatusClass::Unauthorized if !renewed_token => {
-                            // The token was revoked or expired early: one
-                            // more try with a new one, without a pause.
-                            tracing::debug!(%method, to = %MaskedPhone(phone), "401: renewing the access token");
-                            renewed_token = true;
-                            self.inner.tokens.invalidate(&token);
-                            continue;
-                        }
-                        StatusClass::Unauthorized => {
-                            return Err(ApiError::Unauthenticated(message));
-                        }
-                        StatusClass::Success | StatusClass::Final => {
-                            return Err(ApiError::Rejected {
-                                status: status.as_u16(),
-                                message,
-                            });
-                        }
-                        StatusClass::Retryable => {
-                            (format!("{status}: {message}"), answer.retry_after)
-                        }
-                    }
-                }
-            };
-            // A 401 answered by a token renewal does not use up a try.
-            let counted = attempt - u32::from(renewed_token);
-            let pause = match retry.pause_after(counted, retry_after, deadline) {
-                Ok(pause) => pause,
-                Err(GiveUp::Exhausted) => {
-                    return Err(ApiError::Unavailable {
-                        attempts: attempt,
-                        message,
-                    });
-                }
-                // Waiting would outlast the deadline: give up now and let
-                // the delivery come again.
-                Err(GiveUp::Deadline) => {
-                    return Err(ApiError::DeadlineExceeded {
-                        attempts: attempt,
-                        deadline: retry.deadline,
-                        message,
-                    });
-                }
-            };
-            tracing::warn!(%method, to = %MaskedPhone(phone), attempt, ?pause, error = %message, "RBM API call failed; retrying");
-            progress.last_error = Some(message);
-            progress.waiting_for = "the next try";
-            tokio::time::sleep(pause).await;
-        }
-    }
-}
-
-/// How far a call got, for the error when its deadline interrupts it.
-#[derive(Debug, Default)]
-struct Progress {
-    attempts: u32,
-    waiting_for: &'static str,
-    last_error: Option<String>,
-}
-
-impl Progress {
-    fn out_of_time(self, deadline: Duration) -> ApiError {
-        let mut message = format!("still waiting for {}", self.waiting_for);
-        if let Some(last) = self.last_error {
-            message.push_str("; last error: ");
-            message.push_str(&last);
-        }
-        ApiError::DeadlineExceeded {
-            attempts: self.attempts,
-            deadline,
-            message,
-        }
     }
 }
 
@@ -483,13 +372,17 @@ impl Progress {
 /// the delivery be retried (to meet 409 again) or dropped for nothing. The
 /// flip side: a caller reusing an id for different content is not told —
 /// ids must be derived per reply, as [`Context`](crate::Context) does.
-fn already_exists_is_ok(sent: Result<(), ApiError>, what: &str, id: &str) -> Result<(), ApiError> {
+fn already_exists_is_ok(
+    sent: Result<Bytes, ApiError>,
+    what: &str,
+    id: &str,
+) -> Result<Option<Bytes>, ApiError> {
     match sent {
         Err(ApiError::Rejected { status: 409, .. }) => {
             tracing::debug!(what, id, "already sent (409): not sent again");
-            Ok(())
+            Ok(None)
         }
-        other => other,
+        other => other.map(Some),
     }
 }
 
@@ -498,6 +391,7 @@ impl ReplySender for RbmApiClient {
         Box::pin(async move {
             RbmApiClient::send_message(self, message)
                 .await
+                .map(drop)
                 .map_err(SendError::from)
         })
     }
@@ -523,10 +417,20 @@ mod tests {
                 message: String::new(),
             })
         };
-        assert_eq!(already_exists_is_ok(rejected(409), "message", "m"), Ok(()));
+        assert_eq!(
+            already_exists_is_ok(rejected(409), "message", "m"),
+            Ok(None)
+        );
         assert_eq!(
             already_exists_is_ok(rejected(404), "message", "m"),
-            rejected(404)
+            Err(ApiError::Rejected {
+                status: 404,
+                message: String::new(),
+            })
+        );
+        assert_eq!(
+            already_exists_is_ok(Ok(Bytes::from_static(b"{}")), "message", "m"),
+            Ok(Some(Bytes::from_static(b"{}")))
         );
     }
 }

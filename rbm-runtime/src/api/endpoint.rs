@@ -29,17 +29,25 @@ impl Endpoint {
         query: &[(&str, &str)],
     ) -> Result<Url, ApiError> {
         check_phone(phone)?;
+        let path: Vec<&str> = ["v1", "phones", phone]
+            .into_iter()
+            .chain(resource.iter().copied())
+            .collect();
+        self.url(&path, query)
+    }
+
+    /// `{base}/{path…}?{query}`, each path segment escaped.
+    pub(crate) fn url(&self, path: &[&str], query: &[(&str, &str)]) -> Result<Url, ApiError> {
         let mut url = self.base.clone();
-        {
-            let mut segments = url
-                .path_segments_mut()
-                .map_err(|()| ApiError::InvalidRequest("the base URL cannot take a path".into()))?;
-            segments
-                .pop_if_empty()
-                .extend(["v1", "phones", phone])
-                .extend(resource);
+        url.path_segments_mut()
+            .map_err(|()| ApiError::InvalidRequest("the base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(path);
+        if query.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(query);
         }
-        url.query_pairs_mut().clear().extend_pairs(query);
         Ok(url)
     }
 }
@@ -86,6 +94,19 @@ mod tests {
             );
             assert_eq!(url.query(), Some("messageId=m&agentId=a%40rbm.goog"));
         }
+    }
+
+    #[test]
+    fn builds_colon_methods_and_upload_paths() {
+        let endpoint = Endpoint::new(Url::parse("http://h/").expect("a valid base"));
+        let batch = endpoint
+            .url(&["v1", "users:batchGet"], &[])
+            .expect("a valid URL");
+        assert_eq!(batch.as_str(), "http://h/v1/users:batchGet");
+        let upload = endpoint
+            .url(&["upload", "v1", "files"], &[("uploadType", "media")])
+            .expect("a valid URL");
+        assert_eq!(upload.as_str(), "http://h/upload/v1/files?uploadType=media");
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub enum ApiError {
         attempts: u32,
         /// The last failure.
         message: String,
+        /// The last answer's status, when one came (`429` for the quota).
+        status: Option<u16>,
+        /// The last answer's `Retry-After`.
+        retry_after: Option<std::time::Duration>,
     },
     /// The send's deadline ([`RetryPolicy::deadline`](super::RetryPolicy))
     /// passed, or the next pause would have outlasted it: the API is slow or
@@ -50,6 +54,15 @@ pub enum ApiError {
     /// No access token could be obtained.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// The API accepted the call but answered something this client cannot
+    /// read (a proxy's page, an API change).
+    #[error("the RBM API's answer to {call} cannot be read: {reason}")]
+    UnexpectedAnswer {
+        /// The API method.
+        call: &'static str,
+        /// What is wrong with the answer.
+        reason: String,
+    },
 }
 
 impl ApiError {
@@ -63,7 +76,21 @@ impl ApiError {
             Self::Unavailable { .. }
             | Self::DeadlineExceeded { .. }
             | Self::Unauthenticated(_)
-            | Self::Token(_) => true,
+            | Self::Token(_)
+            | Self::UnexpectedAnswer { .. } => true,
+        }
+    }
+
+    /// Whether the API refused the call for its quota (`429`) after every
+    /// try, and how long it asked to wait.
+    pub fn quota_exceeded(&self) -> Option<Option<std::time::Duration>> {
+        match self {
+            Self::Unavailable {
+                status: Some(429),
+                retry_after,
+                ..
+            } => Some(*retry_after),
+            _ => None,
         }
     }
 
@@ -86,7 +113,8 @@ impl From<ApiError> for SendError {
             ApiError::Unavailable { .. }
             | ApiError::DeadlineExceeded { .. }
             | ApiError::Unauthenticated(_)
-            | ApiError::Token(_) => SendError::Transient(error.to_string()),
+            | ApiError::Token(_)
+            | ApiError::UnexpectedAnswer { .. } => SendError::Transient(error.to_string()),
         }
     }
 }

@@ -1,6 +1,12 @@
 //! The RBM API client: sends agent messages and agent events, revokes
-//! messages, authenticates with a service-account key, retries what is worth
-//! retrying and nothing else.
+//! messages, asks which numbers can receive the agent's messages
+//! ([`RbmApiClient::capabilities`], [`RbmApiClient::reachable_users`]),
+//! invites testers, uploads files; authenticates with a service-account
+//! key, retries what is worth retrying and nothing else.
+//!
+//! Outside handlers (notifications, reminders), a message the business
+//! starts is an [`OutgoingMessage::to`](crate::OutgoingMessage::to) with a
+//! [`key`](crate::OutgoingMessage::key) so that a job run twice sends once.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,23 +29,34 @@
 //! (derived from the delivery being answered), so a retried or redelivered
 //! send is ignored by the platform instead of reaching the user twice.
 
+mod call;
+mod capabilities;
 mod client;
 mod config;
 mod credentials;
 mod endpoint;
 mod error;
+mod files;
 mod http;
 mod jwt;
+mod message_answer;
+mod reachable;
 mod retry;
+mod testers;
 mod tls;
 mod token;
 
+pub use capabilities::{Capabilities, Feature, Reachability};
 pub use client::{RbmApiClient, RbmApiClientBuilder, Revocation};
 pub use config::{
     ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, RBM_SCOPE,
 };
 pub use credentials::{KeyError, ServiceAccountKey};
 pub use error::ApiError;
+pub use files::{FileUpload, MAX_FILE_BYTES, SUPPORTED_CONTENT_TYPES, UploadedFile};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+pub use message_answer::SentMessage;
+pub use reachable::{BATCH_GET_CALLS_PER_MINUTE, BATCH_GET_MAX_USERS, ReachableUsers};
 pub use retry::{DEFAULT_SEND_DEADLINE, RetryPolicy};
+pub use testers::{InviteStatus, Tester};
 pub use token::{AccessToken, TokenError};

@@ -168,7 +168,7 @@ pub struct RichMessageClassification {
 }
 
 /// Proto3 JSON writes 64-bit integers as strings; accept both forms.
-fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+pub(crate) fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Wire<'a> {

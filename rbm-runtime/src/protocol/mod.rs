@@ -9,7 +9,7 @@ mod catch_all;
 mod event;
 mod incoming;
 mod launch;
-mod message;
+pub(crate) mod message;
 mod payload;
 mod timestamp;
 
