@@ -10,6 +10,7 @@
 
 mod agent;
 pub mod api;
+pub mod campaign;
 mod context;
 mod dedupe;
 mod dsl;

@@ -123,6 +123,8 @@ impl RbmApiClient {
         let retry = self.inner.retry;
         let mut renewed_token = false;
         loop {
+            progress.waiting_for = "the API's quota (429)";
+            self.inner.quota.wait().await;
             progress.waiting_for = "an access token";
             let token = self.inner.tokens.token().await?;
             progress.waiting_for = "the API's answer";
@@ -177,11 +179,16 @@ impl RbmApiClient {
                                 message,
                             });
                         }
-                        StatusClass::Retryable => (
-                            format!("{status}: {message}"),
-                            Some(status.as_u16()),
-                            answer.retry_after,
-                        ),
+                        StatusClass::Retryable => {
+                            if status.as_u16() == 429 {
+                                self.inner.quota.pause(answer.retry_after);
+                            }
+                            (
+                                format!("{status}: {message}"),
+                                Some(status.as_u16()),
+                                answer.retry_after,
+                            )
+                        }
                     }
                 }
             };

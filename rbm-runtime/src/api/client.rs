@@ -39,6 +39,8 @@ pub(super) struct Inner {
     pub(super) tokens: TokenSource,
     /// Shared by clones, so the per-minute limit holds for the whole client.
     pub(super) batch_get_limiter: governor::DefaultDirectRateLimiter,
+    /// A `429` pauses every call of the client (and its clones).
+    pub(super) quota: super::quota::QuotaGate,
 }
 
 impl std::fmt::Debug for RbmApiClient {
@@ -158,6 +160,7 @@ impl RbmApiClientBuilder {
                 retry,
                 tokens,
                 batch_get_limiter: super::reachable::batch_get_limiter(),
+                quota: super::quota::QuotaGate::default(),
             }),
         })
     }
@@ -260,6 +263,12 @@ impl RbmApiClient {
     /// The API endpoint in use.
     pub fn base_url(&self) -> &str {
         self.inner.endpoint.base().as_str()
+    }
+
+    /// How many times the API refused a call of this client for its quota
+    /// (`429`); each one paused every call for its `Retry-After`.
+    pub fn quota_pauses(&self) -> u64 {
+        self.inner.quota.pauses()
     }
 
     /// How many token requests this client made so far (for metrics and tests).

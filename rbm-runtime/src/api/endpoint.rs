@@ -52,14 +52,19 @@ impl Endpoint {
     }
 }
 
-/// Checks that `phone` is E.164 (`+` and 2–15 digits, no leading zero): it
-/// goes into the URL path, so nothing else may pass.
-pub(crate) fn check_phone(phone: &str) -> Result<(), ApiError> {
+/// Whether `phone` is an E.164 number: `+` and 2 to 15 digits, the first
+/// not zero.
+pub fn is_e164(phone: &str) -> bool {
     let digits = phone.strip_prefix('+').unwrap_or("");
-    let valid = (2..=15).contains(&digits.len())
+    (2..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
+        && !digits.starts_with('0')
+}
+
+/// Checks that `phone` is E.164 (see [`is_e164`]): it goes into the URL
+/// path, so nothing else may pass.
+pub(crate) fn check_phone(phone: &str) -> Result<(), ApiError> {
+    if is_e164(phone) {
         Ok(())
     } else {
         Err(ApiError::InvalidRequest(

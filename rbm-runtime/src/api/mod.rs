@@ -40,6 +40,7 @@ mod files;
 mod http;
 mod jwt;
 mod message_answer;
+mod quota;
 mod reachable;
 mod retry;
 mod testers;
@@ -52,6 +53,7 @@ pub use config::{
     ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, RBM_SCOPE,
 };
 pub use credentials::{KeyError, ServiceAccountKey};
+pub use endpoint::is_e164;
 pub use error::ApiError;
 pub use files::{FileUpload, MAX_FILE_BYTES, SUPPORTED_CONTENT_TYPES, UploadedFile};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
