@@ -57,7 +57,7 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    fn a_pause_holds_every_caller_until_the_latest_end() {
+    async fn a_pause_holds_every_caller_until_the_latest_end() {
         let gate = QuotaGate::default();
         gate.pause(Some(Duration::from_secs(2)));
         gate.pause(Some(Duration::from_secs(1)));
