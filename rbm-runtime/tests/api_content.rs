@@ -191,7 +191,7 @@ async fn carousel_of_cards() {
         "contentMessage": {"richCard": {"carouselCard": {
             "cardWidth": "MEDIUM",
             "cardContents": [
-                {"title": "One", "media": {"height": "SHORT", "fileName": "files/one"}},
+                {"title": "One", "media": {"height": "SHORT", "uploadedRbmFile": {"fileName": "files/one"}}},
                 {"description": "Two"}
             ]
         }}}
