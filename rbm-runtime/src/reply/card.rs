@@ -213,7 +213,8 @@ mod tests {
 
     #[test]
     fn uploaded_media_is_an_uploaded_rbm_file() {
-        let by_name = serde_json::to_value(Media::uploaded(MediaHeight::Short, "files/a")).unwrap();
+        let by_name = serde_json::to_value(Media::uploaded(MediaHeight::Short, "files/a"))
+            .expect("serialisable");
         assert_eq!(
             by_name,
             json!({"height": "SHORT", "uploadedRbmFile": {"fileName": "files/a"}})
@@ -223,7 +224,7 @@ mod tests {
             UploadedRbmFile::new("files/a").thumbnail_name("files/t"),
         );
         assert_eq!(
-            serde_json::to_value(with_thumbnail).unwrap(),
+            serde_json::to_value(with_thumbnail).expect("serialisable"),
             json!({"height": "TALL",
                    "uploadedRbmFile": {"fileName": "files/a", "thumbnailName": "files/t"}})
         );

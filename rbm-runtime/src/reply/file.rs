@@ -90,11 +90,11 @@ mod tests {
 
     #[test]
     fn an_uploaded_file_has_only_file_and_thumbnail_names() {
-        let plain = serde_json::to_value(UploadedRbmFile::from("files/a")).unwrap();
+        let plain = serde_json::to_value(UploadedRbmFile::from("files/a")).expect("serialisable");
         assert_eq!(plain, json!({"fileName": "files/a"}));
         let with_thumbnail =
             serde_json::to_value(UploadedRbmFile::new("files/a").thumbnail_name("files/t"))
-                .unwrap();
+                .expect("serialisable");
         assert_eq!(
             with_thumbnail,
             json!({"fileName": "files/a", "thumbnailName": "files/t"})

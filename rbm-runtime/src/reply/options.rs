@@ -146,7 +146,7 @@ mod tests {
                 Ok(kind)
             );
             assert_eq!(
-                serde_json::to_value(kind).unwrap(),
+                serde_json::to_value(kind).expect("serialisable"),
                 serde_json::Value::from(kind.as_str())
             );
         }
