@@ -4,7 +4,7 @@ mod api_support;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use rbm_runtime::reply::action::{RecordingType, WebviewViewMode};
 use rbm_runtime::reply::card::ThumbnailAlignment;
 use rbm_runtime::reply::{
@@ -63,6 +63,9 @@ async fn text_with_replies_traffic_type_and_ttl() {
 
 #[tokio::test]
 async fn every_suggested_action() {
+    // The API takes an expireTime at most 15 days ahead: tomorrow, whole seconds.
+    let tomorrow = DateTime::<Utc>::from(std::time::SystemTime::now()) + TimeDelta::days(1);
+    let tomorrow = time(&tomorrow.to_rfc3339_opts(SecondsFormat::Secs, true));
     let start = time("2030-01-02T10:00:00Z");
     let end = time("2030-01-02T11:30:00Z");
     let reply = Reply::text("Pick one")
@@ -106,7 +109,7 @@ async fn every_suggested_action() {
             SuggestedAction::new("Call", "call", dial("+15556667777"))
                 .fallback_url("https://example.com/call"),
         ))
-        .expire_at(time("2030-01-01T00:00:00Z"))
+        .expire_at(tomorrow)
         .traffic_type(TrafficType::ServiceRequest);
     let expected = json!({
         "contentMessage": {
@@ -133,7 +136,7 @@ async fn every_suggested_action() {
             ]
         },
         "messageTrafficType": "SERVICEREQUEST",
-        "expireTime": "2030-01-01T00:00:00Z"
+        "expireTime": tomorrow.to_rfc3339_opts(SecondsFormat::Secs, true)
     });
     assert_eq!(sent_body(reply).await, expected);
 }
@@ -191,7 +194,7 @@ async fn carousel_of_cards() {
         "contentMessage": {"richCard": {"carouselCard": {
             "cardWidth": "MEDIUM",
             "cardContents": [
-                {"title": "One", "media": {"height": "SHORT", "fileName": "files/one"}},
+                {"title": "One", "media": {"height": "SHORT", "uploadedRbmFile": {"fileName": "files/one"}}},
                 {"description": "Two"}
             ]
         }}}

@@ -1,5 +1,7 @@
 //! Suggested actions: chips that make the phone do something (dial, open a
 //! map, a URL, the calendar, the composer) instead of sending text back.
+//! Google has currently paused the compose actions; they are kept for when
+//! they return.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
@@ -13,7 +15,8 @@ pub struct SuggestedAction {
     pub text: String,
     /// What comes back to the agent when it is tapped (at most 2048 characters).
     pub postback_data: String,
-    /// Opened instead when the device cannot perform the action.
+    /// Opened instead when the device cannot perform the action (an absolute
+    /// URL of at most 2,048 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_url: Option<String>,
     /// What the phone does when the chip is tapped.
@@ -63,6 +66,8 @@ pub enum ActionKind {
     #[serde(rename = "createCalendarEventAction")]
     CreateCalendarEvent(CreateCalendarEventAction),
     /// Opens the composer with a draft text or a recording to send.
+    ///
+    /// Google has currently paused compose actions; kept for when they return.
     #[serde(rename = "composeAction")]
     Compose(ComposeAction),
 }
@@ -130,7 +135,7 @@ pub struct ShareLocationAction {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenUrlAction {
-    /// The page to open.
+    /// The page to open (http or https, at most 2,048 characters).
     pub url: String,
     /// Where to open it (browser when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -210,6 +215,8 @@ fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, 
 }
 
 /// Opens the composer with a draft for the user to send.
+///
+/// Google has currently paused compose actions; kept for when they return.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ComposeAction {
     /// A draft text message to a number.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::file::ContentInfo;
+use super::file::{ContentInfo, UploadedRbmFile};
 use super::suggestion::Suggestion;
 
 /// A rich card message: one card or a carousel.
@@ -170,24 +170,27 @@ impl Media {
         }
     }
 
-    /// Media uploaded to the RBM platform beforehand.
-    pub fn uploaded(height: MediaHeight, file_name: impl Into<String>) -> Self {
+    /// Media uploaded to the RBM platform beforehand: a file name
+    /// (`"files/…"`) or an [`UploadedRbmFile`] with its thumbnail. Sent as
+    /// `uploadedRbmFile`, not the deprecated `fileName`.
+    pub fn uploaded(height: MediaHeight, file: impl Into<UploadedRbmFile>) -> Self {
         Self {
             height,
-            source: MediaSource::FileName(file_name.into()),
+            source: MediaSource::UploadedRbmFile(file.into()),
         }
     }
 }
 
-/// Where the file of a [`Media`] comes from.
+/// Where the file of a [`Media`] comes from. The API also still accepts a
+/// deprecated bare `fileName`; it is not offered here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum MediaSource {
-    /// A file uploaded to the RBM platform (`fileName`).
-    #[serde(rename = "fileName")]
-    FileName(String),
     /// A public URL (`contentInfo`).
     #[serde(rename = "contentInfo")]
     ContentInfo(ContentInfo),
+    /// A file uploaded to the RBM platform (`uploadedRbmFile`).
+    #[serde(rename = "uploadedRbmFile")]
+    UploadedRbmFile(UploadedRbmFile),
 }
 
 /// How tall the media of a vertical card is.
@@ -198,6 +201,32 @@ pub enum MediaHeight {
     Short,
     /// 168 DP.
     Medium,
-    /// 264 DP.
+    /// 264 DP (the API does not offer it in a carousel of small cards).
     Tall,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn uploaded_media_is_an_uploaded_rbm_file() {
+        let by_name = serde_json::to_value(Media::uploaded(MediaHeight::Short, "files/a"))
+            .expect("serialisable");
+        assert_eq!(
+            by_name,
+            json!({"height": "SHORT", "uploadedRbmFile": {"fileName": "files/a"}})
+        );
+        let with_thumbnail = Media::uploaded(
+            MediaHeight::Tall,
+            UploadedRbmFile::new("files/a").thumbnail_name("files/t"),
+        );
+        assert_eq!(
+            serde_json::to_value(with_thumbnail).expect("serialisable"),
+            json!({"height": "TALL",
+                   "uploadedRbmFile": {"fileName": "files/a", "thumbnailName": "files/t"}})
+        );
+    }
 }

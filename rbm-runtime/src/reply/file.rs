@@ -40,15 +40,18 @@ impl ContentInfo {
     }
 }
 
-/// A file uploaded to the RBM platform beforehand, named by its upload name.
+/// A file uploaded to the RBM platform beforehand (`files.create`), named by
+/// the name the upload returned, with an optional thumbnail uploaded the same
+/// way. The API's `UploadedRbmFile` has exactly these two fields: a thumbnail
+/// by URL is not accepted here (upload it, or send the file as [`ContentInfo`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadedRbmFile {
     /// The name the upload returned (`files/…`).
     pub file_name: String,
-    /// The thumbnail, if any.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub thumbnail: Option<UploadedThumbnail>,
+    /// The name the thumbnail's upload returned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnail_name: Option<String>,
 }
 
 impl UploadedRbmFile {
@@ -56,30 +59,45 @@ impl UploadedRbmFile {
     pub fn new(file_name: impl Into<String>) -> Self {
         Self {
             file_name: file_name.into(),
-            thumbnail: None,
+            thumbnail_name: None,
         }
     }
 
     /// Uses another uploaded file as the thumbnail.
     pub fn thumbnail_name(mut self, name: impl Into<String>) -> Self {
-        self.thumbnail = Some(UploadedThumbnail::Name(name.into()));
-        self
-    }
-
-    /// Uses a public URL as the thumbnail.
-    pub fn thumbnail_url(mut self, url: impl Into<String>) -> Self {
-        self.thumbnail = Some(UploadedThumbnail::Url(url.into()));
+        self.thumbnail_name = Some(name.into());
         self
     }
 }
 
-/// Where the thumbnail of an [`UploadedRbmFile`] comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum UploadedThumbnail {
-    /// Another uploaded file.
-    #[serde(rename = "thumbnailName")]
-    Name(String),
-    /// A public URL.
-    #[serde(rename = "thumbnailUrl")]
-    Url(String),
+impl From<&str> for UploadedRbmFile {
+    fn from(file_name: &str) -> Self {
+        Self::new(file_name)
+    }
+}
+
+impl From<String> for UploadedRbmFile {
+    fn from(file_name: String) -> Self {
+        Self::new(file_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_uploaded_file_has_only_file_and_thumbnail_names() {
+        let plain = serde_json::to_value(UploadedRbmFile::from("files/a")).expect("serialisable");
+        assert_eq!(plain, json!({"fileName": "files/a"}));
+        let with_thumbnail =
+            serde_json::to_value(UploadedRbmFile::new("files/a").thumbnail_name("files/t"))
+                .expect("serialisable");
+        assert_eq!(
+            with_thumbnail,
+            json!({"fileName": "files/a", "thumbnailName": "files/t"})
+        );
+    }
 }

@@ -17,14 +17,27 @@
 //! assert_eq!(json["ttl"], "600s");
 //! assert!(reply.validate().is_ok());
 //! ```
+//!
+//! [`Reply::encode`] checks the documented limits first (lengths, counts,
+//! action URLs, a `ttl` or `expireTime` at most 15 days ahead, 250,000 bytes in
+//! all) and fails with a [`ReplyError`] naming the limit instead of a `400`.
+//!
+//! Agents of the multi-use billing category must give every message a
+//! traffic type (`messageTrafficType`); see [`TrafficType`], and
+//! `RBM_MESSAGE_TRAFFIC_TYPE` for a default for all of an agent's messages.
 
 pub mod action;
 pub mod card;
 mod event;
 pub mod file;
 mod options;
+#[cfg(test)]
+mod schema_tests;
+mod span;
 mod suggestion;
 mod validate;
+mod validate_expiry;
+mod validate_url;
 
 use std::fmt;
 use std::time::Duration;
@@ -39,7 +52,7 @@ pub use card::{
 };
 pub use event::AgentEvent;
 pub use file::{ContentInfo, UploadedRbmFile};
-pub use options::{Expiry, TrafficType};
+pub use options::{Expiry, TrafficType, UnknownTrafficType};
 pub use suggestion::Suggestion;
 pub use validate::{
     MAX_CALENDAR_DESCRIPTION_CHARS, MAX_CALENDAR_TITLE_CHARS, MAX_CARD_DESCRIPTION_CHARS,
@@ -47,6 +60,8 @@ pub use validate::{
     MAX_POSTBACK_CHARS, MAX_SUGGESTION_TEXT_CHARS, MAX_SUGGESTIONS, MAX_TEXT_CHARS,
     MIN_CAROUSEL_CARDS, ReplyError,
 };
+pub use validate_expiry::MAX_EXPIRY;
+pub use validate_url::MAX_URL_CHARS;
 
 /// One agent message to send to the user. Serialises as the RBM
 /// `{"contentMessage": {...}, "messageTrafficType": ..., "ttl": ...}` body.
@@ -56,7 +71,8 @@ pub struct Reply {
     pub content: ReplyContent,
     /// Suggested replies and actions shown under it (at most 11).
     pub suggestions: Vec<Suggestion>,
-    /// The traffic type, when set.
+    /// The traffic type, when set (required for multi-use agents, unless the
+    /// agent has a default: see [`TrafficType`]).
     pub traffic_type: Option<TrafficType>,
     /// When an undelivered message is revoked, when set.
     pub expiry: Option<Expiry>,
@@ -118,9 +134,10 @@ impl Reply {
         Self::new(ReplyContent::File(content_info))
     }
 
-    /// A file uploaded to the RBM platform beforehand.
-    pub fn uploaded_file(file: UploadedRbmFile) -> Self {
-        Self::new(ReplyContent::UploadedFile(file))
+    /// A file uploaded to the RBM platform beforehand: its upload name
+    /// (`"files/…"`) or an [`UploadedRbmFile`] with its thumbnail.
+    pub fn uploaded_file(file: impl Into<UploadedRbmFile>) -> Self {
+        Self::new(ReplyContent::UploadedFile(file.into()))
     }
 
     /// Adds a suggested reply: tapping it sends `postback_data` back.
@@ -140,19 +157,24 @@ impl Reply {
         self
     }
 
-    /// Sets the traffic type (`messageTrafficType`).
+    /// Sets the traffic type (`messageTrafficType`). Agents of the multi-use
+    /// billing category must set one on every message (the API refuses a
+    /// message without), unless the agent has a default for all its messages,
+    /// `RBM_MESSAGE_TRAFFIC_TYPE`; a type set here wins over that default.
     pub fn traffic_type(mut self, traffic_type: TrafficType) -> Self {
         self.traffic_type = Some(traffic_type);
         self
     }
 
-    /// Revokes the message if it is still undelivered after `ttl`.
+    /// Revokes the message if it is still undelivered after `ttl` (more than
+    /// zero, at most 15 days).
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.expiry = Some(Expiry::Ttl(ttl));
         self
     }
 
-    /// Revokes the message if it is still undelivered at `time`.
+    /// Revokes the message if it is still undelivered at `time` (after the
+    /// time of sending, at most 15 days later).
     pub fn expire_at(mut self, time: DateTime<Utc>) -> Self {
         self.expiry = Some(Expiry::ExpireTime(time));
         self

@@ -119,6 +119,8 @@ impl Suggestion {
     }
 
     /// Opens the composer with a draft `draft` to `phone_number`.
+    ///
+    /// Google has currently paused compose actions; kept for when they return.
     pub fn compose_text(
         text: impl Into<String>,
         postback_data: impl Into<String>,
@@ -133,6 +135,8 @@ impl Suggestion {
     }
 
     /// Opens the recorder to send an audio or video message to `phone_number`.
+    ///
+    /// Google has currently paused compose actions; kept for when they return.
     pub fn compose_recording(
         text: impl Into<String>,
         postback_data: impl Into<String>,

@@ -1,11 +1,18 @@
 //! The documented limits of an agent message, checked before it is sent so a
 //! broken reply fails here, with the limit named, instead of as a 400.
 
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
 use super::Reply;
 use super::ReplyContent;
-use super::action::{ActionKind, ComposeAction};
+use super::action::{ActionKind, ComposeAction, SuggestedAction};
 use super::card::{CardContent, RichCard};
+use super::span::span;
 use super::suggestion::Suggestion;
+use super::validate_expiry::{MAX_EXPIRY, check_expiry};
+use super::validate_url::{UrlKind, check_url};
 
 /// At most this many characters of text in a text message.
 pub const MAX_TEXT_CHARS: usize = 3072;
@@ -30,7 +37,7 @@ pub const MAX_CALENDAR_TITLE_CHARS: usize = 100;
 /// At most this many characters in a calendar event's description.
 pub const MAX_CALENDAR_DESCRIPTION_CHARS: usize = 500;
 /// At most this many bytes in the whole JSON message (250 KB).
-pub const MAX_MESSAGE_BYTES: usize = 250 * 1024;
+pub const MAX_MESSAGE_BYTES: usize = 250_000;
 
 /// A reply breaks a documented RBM limit; `at` names the field
 /// (`contentMessage.suggestions[3].text`).
@@ -92,11 +99,61 @@ pub enum ReplyError {
         /// The action.
         at: String,
     },
+    /// A URL that is not absolute (or no URL at all).
+    #[error("{at} is not an absolute URL: {source}")]
+    NotAbsoluteUrl {
+        /// The field.
+        at: String,
+        /// Why it does not parse as an absolute URL.
+        source: url::ParseError,
+    },
+    /// An open-URL action whose URL is not a web page.
+    #[error("{at} is a {scheme:?} URL; an open-URL action takes http or https")]
+    NotWebUrl {
+        /// The field.
+        at: String,
+        /// The URL's scheme.
+        scheme: String,
+    },
     /// A zero time-to-live: the message would expire before it is sent.
-    #[error("the ttl is zero")]
+    #[error(
+        "the ttl is zero; it must be more than zero and at most {}",
+        span(MAX_EXPIRY)
+    )]
     ZeroTtl,
+    /// A time-to-live longer than the platform keeps a message.
+    #[error("the ttl is {}; the limit is {}", span(*ttl), span(MAX_EXPIRY))]
+    TtlTooLong {
+        /// The ttl.
+        ttl: Duration,
+    },
+    /// An `expireTime` that is not after the time of sending.
+    #[error(
+        "the expireTime {} is {}; it must be in the future",
+        rfc3339(expire_time),
+        in_the_past(*behind)
+    )]
+    ExpireTimeNotInFuture {
+        /// The `expireTime`.
+        expire_time: DateTime<Utc>,
+        /// How long before the time of sending it is.
+        behind: Duration,
+    },
+    /// An `expireTime` further ahead than the platform keeps a message.
+    #[error(
+        "the expireTime {} is {} ahead; the limit is {}",
+        rfc3339(expire_time),
+        span(*ahead),
+        span(MAX_EXPIRY)
+    )]
+    ExpireTimeTooFar {
+        /// The `expireTime`.
+        expire_time: DateTime<Utc>,
+        /// How long after the time of sending it is.
+        ahead: Duration,
+    },
     /// The whole JSON message is larger than the platform accepts.
-    #[error("the message is {bytes} bytes as JSON; the limit is {MAX_MESSAGE_BYTES}")]
+    #[error("the message is {bytes} bytes as JSON; the limit is {MAX_MESSAGE_BYTES} bytes")]
     TooLarge {
         /// Its size in bytes.
         bytes: usize,
@@ -107,8 +164,15 @@ pub enum ReplyError {
 }
 
 impl Reply {
-    /// Checks every documented limit except the total size (see [`Reply::encode`]).
+    /// Checks every documented limit except the total size (see
+    /// [`Reply::encode`]), for a message sent now.
     pub fn validate(&self) -> Result<(), ReplyError> {
+        self.validate_at(DateTime::<Utc>::from(std::time::SystemTime::now()))
+    }
+
+    /// Checks every documented limit except the total size, for a message
+    /// sent at `now` (the expiry is measured from it).
+    pub fn validate_at(&self, now: DateTime<Utc>) -> Result<(), ReplyError> {
         match &self.content {
             ReplyContent::Text(text) => check_text("contentMessage.text", text, MAX_TEXT_CHARS)?,
             ReplyContent::RichCard(RichCard::Standalone(card)) => check_card(
@@ -143,14 +207,14 @@ impl Reply {
             &self.suggestions,
             MAX_SUGGESTIONS,
         )?;
-        if self.expiry == Some(super::Expiry::Ttl(std::time::Duration::ZERO)) {
-            return Err(ReplyError::ZeroTtl);
+        match &self.expiry {
+            Some(expiry) => check_expiry(expiry, now),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Validates the reply and serialises it to the exact JSON body of
-    /// `agentMessages.create`, checking the 250 KB limit on the result.
+    /// Validates the reply (as sent now) and serialises it to the exact JSON
+    /// body of `agentMessages.create`, checking the 250 KB limit on the result.
     pub fn encode(&self) -> Result<Vec<u8>, ReplyError> {
         self.validate()?;
         let body = serde_json::to_vec(self).map_err(|e| ReplyError::Serialize(e.to_string()))?;
@@ -161,7 +225,7 @@ impl Reply {
     }
 }
 
-fn check_text(at: &str, text: &str, max: usize) -> Result<(), ReplyError> {
+pub(super) fn check_text(at: &str, text: &str, max: usize) -> Result<(), ReplyError> {
     if text.trim().is_empty() {
         return Err(ReplyError::Empty { at: at.to_owned() });
     }
@@ -215,7 +279,7 @@ fn check_suggestions(at: &str, suggestions: &[Suggestion], max: usize) -> Result
     for (index, suggestion) in suggestions.iter().enumerate() {
         let (kind, action) = match suggestion {
             Suggestion::Reply { .. } => ("reply", None),
-            Suggestion::Action(action) => ("action", Some(&action.kind)),
+            Suggestion::Action(action) => ("action", Some(action)),
         };
         let at = format!("{at}[{index}].{kind}");
         check_text(
@@ -235,8 +299,11 @@ fn check_suggestions(at: &str, suggestions: &[Suggestion], max: usize) -> Result
     Ok(())
 }
 
-fn check_action(at: &str, action: &ActionKind) -> Result<(), ReplyError> {
-    match action {
+fn check_action(at: &str, action: &SuggestedAction) -> Result<(), ReplyError> {
+    if let Some(fallback) = &action.fallback_url {
+        check_url(&format!("{at}.fallbackUrl"), fallback, UrlKind::Absolute)?;
+    }
+    match &action.kind {
         ActionKind::Dial(dial) => check_text(
             &format!("{at}.dialAction.phoneNumber"),
             &dial.phone_number,
@@ -256,9 +323,11 @@ fn check_action(at: &str, action: &ActionKind) -> Result<(), ReplyError> {
             }
         }
         ActionKind::ShareLocation(_) => Ok(()),
-        ActionKind::OpenUrl(open) => {
-            check_text(&format!("{at}.openUrlAction.url"), &open.url, usize::MAX)
-        }
+        ActionKind::OpenUrl(open) => check_url(
+            &format!("{at}.openUrlAction.url"),
+            &open.url,
+            UrlKind::WebPage,
+        ),
         ActionKind::CreateCalendarEvent(event) => {
             let at = format!("{at}.createCalendarEventAction");
             check_text(
@@ -293,11 +362,111 @@ fn check_action(at: &str, action: &ActionKind) -> Result<(), ReplyError> {
     }
 }
 
+/// A timestamp as the API writes it.
+fn rfc3339(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// "now", "1 day in the past".
+fn in_the_past(behind: Duration) -> String {
+    if behind.is_zero() {
+        "now".to_owned()
+    } else {
+        format!("{} in the past", span(behind))
+    }
+}
+
 /// "1 card", "2 cards".
 pub(crate) fn cards(count: usize) -> String {
     if count == 1 {
         "1 card".to_owned()
     } else {
         format!("{count} cards")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply::{Suggestion, UploadedRbmFile};
+
+    /// An uploaded file message whose JSON body is exactly `bytes` long.
+    fn message_of(bytes: usize) -> Reply {
+        let body_of = |name: &str| {
+            let reply = Reply::uploaded_file(UploadedRbmFile::new(name));
+            serde_json::to_vec(&reply).expect("serialisable").len()
+        };
+        let frame = body_of("");
+        Reply::uploaded_file(UploadedRbmFile::new("f".repeat(bytes - frame)))
+    }
+
+    #[test]
+    fn the_whole_message_is_at_most_250_000_bytes() {
+        let largest = message_of(MAX_MESSAGE_BYTES)
+            .encode()
+            .expect("at the limit");
+        assert_eq!(largest.len(), 250_000);
+        let error = message_of(MAX_MESSAGE_BYTES + 1)
+            .encode()
+            .expect_err("over the limit");
+        assert_eq!(error, ReplyError::TooLarge { bytes: 250_001 });
+        assert_eq!(
+            error.to_string(),
+            "the message is 250001 bytes as JSON; the limit is 250000 bytes"
+        );
+    }
+
+    #[test]
+    fn action_urls_are_checked_where_they_are() {
+        let long = format!("https://e.com/{}", "a".repeat(2048));
+        let open = Reply::text("t").suggest(Suggestion::open_url("Go", "go", long.clone()));
+        assert!(matches!(
+            open.validate(),
+            Err(ReplyError::TooLong { at, max: 2048, .. })
+                if at == "contentMessage.suggestions[0].action.openUrlAction.url"
+        ));
+        let webview = Reply::text("t").suggest(Suggestion::open_url_in_webview(
+            "Go",
+            "go",
+            "ftp://e.com/form",
+            crate::reply::action::WebviewViewMode::Full,
+        ));
+        assert!(matches!(
+            webview.validate(),
+            Err(ReplyError::NotWebUrl { scheme, .. }) if scheme == "ftp"
+        ));
+        let Suggestion::Action(dial) = Suggestion::dial("Call", "call", "+15550100") else {
+            unreachable!("a dial suggestion is an action");
+        };
+        let card = CardContent::new()
+            .title("t")
+            .suggest(dial.fallback_url("relative/page").into());
+        let in_card = Reply::card(crate::reply::StandaloneCard::vertical(card));
+        assert!(matches!(
+            in_card.validate(),
+            Err(ReplyError::NotAbsoluteUrl { at, .. }) if at
+                == "contentMessage.richCard.standaloneCard.cardContent.suggestions[0].action.fallbackUrl"
+        ));
+    }
+
+    #[test]
+    fn the_expiry_is_measured_from_the_time_of_sending() {
+        let sent: DateTime<Utc> = "2030-01-01T00:00:00Z".parse().expect("a timestamp");
+        let reply =
+            Reply::text("t").expire_at("2030-01-10T00:00:00Z".parse().expect("a timestamp"));
+        assert_eq!(reply.validate_at(sent), Ok(()));
+        assert!(matches!(
+            reply.validate_at(sent - chrono::TimeDelta::days(7)),
+            Err(ReplyError::ExpireTimeTooFar { .. })
+        ));
+        assert!(matches!(
+            reply.validate_at(sent + chrono::TimeDelta::days(10)),
+            Err(ReplyError::ExpireTimeNotInFuture { .. })
+        ));
+        let too_long = Reply::text("t").ttl(MAX_EXPIRY + Duration::from_secs(1));
+        assert!(matches!(
+            too_long.validate(),
+            Err(ReplyError::TtlTooLong { .. })
+        ));
     }
 }

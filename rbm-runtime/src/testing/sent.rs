@@ -271,7 +271,8 @@ fn card(content: &Value) -> Card {
     Card {
         title: str_of(&content["title"]),
         description: str_of(&content["description"]),
-        media: str_of(&media["contentInfo"]["fileUrl"]).or_else(|| str_of(&media["fileName"])),
+        media: str_of(&media["contentInfo"]["fileUrl"])
+            .or_else(|| str_of(&media["uploadedRbmFile"]["fileName"])),
         suggestions: chips(&content["suggestions"]),
     }
 }
