@@ -1,12 +1,15 @@
 //! The RBM API client: sends agent messages and agent events, revokes
-//! messages, authenticates with a service-account key, retries what is worth
+//! messages, authenticates with a service-account key, an authorized user's
+//! refresh token or the metadata server of Google Cloud (Application Default
+//! Credentials, see [`RbmApiClient::from_env`]), retries what is worth
 //! retrying and nothing else.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use rbm_runtime::api::RbmApiClient;
 //!
-//! // GOOGLE_APPLICATION_CREDENTIALS names the key file; None when unset.
+//! // GOOGLE_APPLICATION_CREDENTIALS, gcloud's credentials or the metadata
+//! // server; None when there are none.
 //! if let Some(client) = RbmApiClient::from_env()? {
 //!     let sender: std::sync::Arc<dyn rbm_runtime::ReplySender> = std::sync::Arc::new(client);
 //! }
@@ -23,23 +26,36 @@
 //! (derived from the delivery being answered), so a retried or redelivered
 //! send is ignored by the platform instead of reaching the user twice.
 
+mod adc;
+mod auth;
+mod authorized_user;
 mod client;
 mod config;
 mod credentials;
+mod credentials_file;
 mod endpoint;
 mod error;
 mod http;
 mod jwt;
+mod metadata_server;
 mod retry;
 mod tls;
 mod token;
+mod token_request;
 
+pub use auth::{Credentials, CredentialsKind};
+pub use authorized_user::{AuthorizedUser, AuthorizedUserError};
 pub use client::{RbmApiClient, RbmApiClientBuilder, Revocation};
 pub use config::{
-    ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, RBM_SCOPE,
+    ApiConfigError, CredentialsOrigin, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL,
+    ENV_CREDENTIALS, ENV_GCLOUD_CONFIG, RBM_SCOPE,
 };
 pub use credentials::{KeyError, ServiceAccountKey};
+pub use credentials_file::CredentialsFileError;
 pub use error::ApiError;
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+pub use metadata_server::{
+    DEFAULT_METADATA_HOST, ENV_METADATA_HOST, MetadataHostError, MetadataServer,
+};
 pub use retry::{DEFAULT_SEND_DEADLINE, RetryPolicy};
 pub use token::{AccessToken, TokenError};
