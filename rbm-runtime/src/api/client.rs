@@ -230,6 +230,8 @@ impl RbmApiClient {
         Self::configure(&var, &|| false)
     }
 
+    /// [`from_env`](Self::from_env) with the settings read through `var`
+    /// and the machine's own sign of Google Cloud through `on_google_hardware`.
     fn configure(
         var: &dyn Fn(&str) -> Option<String>,
         on_google_hardware: &dyn Fn() -> bool,
