@@ -1,6 +1,5 @@
 //! [`RbmApiClient`]: sends agent messages and events, revokes messages.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,20 +10,22 @@ use url::Url;
 use crate::reply::TrafficType;
 use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
 
+use super::adc;
+use super::auth::Credentials;
 use super::call::Call;
 use super::config::{
-    ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS, without_password,
+    ApiConfigError, DEFAULT_BASE_URL, ENV_AGENT_ID, ENV_BASE_URL, ENV_CREDENTIALS,
+    ENV_TRAFFIC_TYPE, without_password,
 };
-use super::credentials::ServiceAccountKey;
 use super::endpoint::Endpoint;
 use super::error::ApiError;
-use super::http::{self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+use super::http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 use super::message_answer::SentMessage;
 use super::retry::RetryPolicy;
 use super::token::TokenSource;
 
-/// A client of the RBM API for one service account. Cheap to clone (shared
-/// connection pool and token cache).
+/// A client of the RBM API for one set of [`Credentials`]. Cheap to clone
+/// (shared connection pool and token cache).
 #[derive(Clone)]
 pub struct RbmApiClient {
     pub(super) inner: Arc<Inner>,
@@ -78,7 +79,7 @@ pub enum Revocation {
 /// Builds an [`RbmApiClient`]; see [`RbmApiClient::builder`].
 #[derive(Debug)]
 pub struct RbmApiClientBuilder {
-    key: ServiceAccountKey,
+    credentials: Credentials,
     base_url: String,
     base_url_setting: &'static str,
     agent_id: Option<String>,
@@ -145,12 +146,14 @@ impl RbmApiClientBuilder {
     /// Builds the client (no network access happens yet).
     pub fn build(self) -> Result<RbmApiClient, ApiConfigError> {
         let base = parse_base_url(&self.base_url, self.base_url_setting)?;
-        let http = http::client(self.timeout, self.connect_timeout)?;
+        let (http, token_http) = self
+            .credentials
+            .http_clients(self.timeout, self.connect_timeout)?;
         let mut retry = self.retry;
         if let Some(deadline) = self.deadline {
             retry.deadline = deadline;
         }
-        let tokens = TokenSource::new(self.key, http.clone(), retry);
+        let tokens = TokenSource::new(self.credentials, token_http, retry);
         Ok(RbmApiClient {
             inner: Arc::new(Inner {
                 http,
@@ -191,10 +194,13 @@ fn parse_base_url(value: &str, setting: &'static str) -> Result<Url, ApiConfigEr
 }
 
 impl RbmApiClient {
-    /// A builder for a client authenticating with `key`.
-    pub fn builder(key: ServiceAccountKey) -> RbmApiClientBuilder {
+    /// A builder for a client authenticating with `credentials`: a
+    /// [`ServiceAccountKey`](super::ServiceAccountKey), an
+    /// [`AuthorizedUser`](super::AuthorizedUser), a
+    /// [`MetadataServer`](super::MetadataServer), or any [`Credentials`].
+    pub fn builder(credentials: impl Into<Credentials>) -> RbmApiClientBuilder {
         RbmApiClientBuilder {
-            key,
+            credentials: credentials.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
             base_url_setting: ENV_BASE_URL,
             agent_id: None,
@@ -206,29 +212,50 @@ impl RbmApiClient {
         }
     }
 
-    /// A client configured from the process environment:
-    /// `GOOGLE_APPLICATION_CREDENTIALS` (the key file; `None` when unset or
-    /// empty), `RBM_API_BASE_URL` (optional) and `RBM_AGENT_ID` (optional
-    /// default agent). A missing or invalid file is an error naming the setting.
+    /// A client configured from the process environment, with Application
+    /// Default Credentials: the file `GOOGLE_APPLICATION_CREDENTIALS` names (a
+    /// service-account key or an authorized user's credentials, as its
+    /// `type` says), else gcloud's `application_default_credentials.json`
+    /// (under `CLOUDSDK_CONFIG`, else `$HOME/.config/gcloud`), else the
+    /// metadata server when the process runs on Google Cloud
+    /// (`GCE_METADATA_HOST`, Cloud Run, App Engine, a Compute Engine or GKE
+    /// machine; decided without network access). `RBM_API_BASE_URL`
+    /// (optional) picks the endpoint and `RBM_AGENT_ID` (optional) the
+    /// default agent. A file or setting that cannot be used is an error
+    /// naming it. The credentials used are logged (`tracing::info!`), never
+    /// a secret.
     ///
-    /// Without `GOOGLE_APPLICATION_CREDENTIALS` there is no client, and a
-    /// bot can still run (an echo bot needs only its client token; the
-    /// server then logs its replies instead of sending them).
-    /// `RBM_API_BASE_URL` or `RBM_AGENT_ID` set in that case cannot take
-    /// effect: a warning (`tracing::warn!`) names the settings ignored and
-    /// the one missing — a warning rather than an error, so that such a bot
-    /// still starts.
+    /// With none of the three there is no client (`None`), and a bot can
+    /// still run (an echo bot needs only its client token; the server then
+    /// logs its replies instead of sending them). `RBM_API_BASE_URL` or
+    /// `RBM_AGENT_ID` set in that case cannot take effect: a warning
+    /// (`tracing::warn!`) names the settings ignored and the one missing —
+    /// a warning rather than an error, so that such a bot still starts.
     pub fn from_env() -> Result<Option<Self>, ApiConfigError> {
-        Self::from_env_vars(|name| std::env::var(name).ok())
+        Self::configure(&|name| std::env::var(name).ok(), &|| {
+            adc::dmi_says_google(std::path::Path::new(adc::DMI_PRODUCT_NAME))
+        })
     }
 
-    /// Like [`from_env`](Self::from_env), reading the settings through `var`
-    /// (tests cannot safely change the process environment).
+    /// Like [`from_env`](Self::from_env), reading the settings — `HOME` and
+    /// `CLOUDSDK_CONFIG` included — through `var` (tests cannot safely change
+    /// the process environment). The machine itself is not looked at: on a
+    /// Compute Engine VM or GKE node that no setting reveals, `from_env`
+    /// finds the metadata server and this does not (set `GCE_METADATA_HOST`).
     pub fn from_env_vars(
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, ApiConfigError> {
+        Self::configure(&var, &|| false)
+    }
+
+    /// [`from_env`](Self::from_env) with the settings read through `var`
+    /// and the machine's own sign of Google Cloud through `on_google_hardware`.
+    fn configure(
+        var: &dyn Fn(&str) -> Option<String>,
+        on_google_hardware: &dyn Fn() -> bool,
+    ) -> Result<Option<Self>, ApiConfigError> {
         let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
-        let Some(path) = var(ENV_CREDENTIALS).filter(|p| !p.trim().is_empty()) else {
+        let Some(found) = adc::discover(var, on_google_hardware)? else {
             let ignored: Vec<&str> = [ENV_BASE_URL, ENV_AGENT_ID]
                 .into_iter()
                 .filter(|name| set(name))
@@ -237,25 +264,37 @@ impl RbmApiClient {
                 tracing::warn!(
                     ignored = %ignored.join(", "),
                     missing = ENV_CREDENTIALS,
-                    "{} set without {ENV_CREDENTIALS}: ignored; no RBM API client, so replies are only logged",
+                    "{} set without credentials ({ENV_CREDENTIALS}, gcloud's application-default \
+                     credentials or a Google Cloud metadata server): ignored; no RBM API client, \
+                     so replies are only logged",
                     ignored.join(" and "),
                 );
             }
             return Ok(None);
         };
-        let path = PathBuf::from(path);
-        let key =
-            ServiceAccountKey::from_file(&path).map_err(|source| ApiConfigError::KeyFile {
-                setting: ENV_CREDENTIALS,
-                path,
-                source,
-            })?;
-        let mut builder = Self::builder(key);
+        tracing::info!(
+            credentials = %found.credentials.describe(),
+            found_through = %found.origin,
+            "RBM API credentials"
+        );
+        let mut builder = Self::builder(found.credentials);
         if let Some(base_url) = var(ENV_BASE_URL).filter(|v| !v.trim().is_empty()) {
             builder.base_url = base_url.trim().to_owned();
         }
         if let Some(agent_id) = var(ENV_AGENT_ID).filter(|v| !v.trim().is_empty()) {
             builder = builder.agent_id(agent_id.trim());
+        }
+        if let Some(value) = var(ENV_TRAFFIC_TYPE).filter(|v| !v.trim().is_empty()) {
+            let traffic_type =
+                value
+                    .trim()
+                    .parse::<TrafficType>()
+                    .map_err(|error| ApiConfigError::Invalid {
+                        setting: ENV_TRAFFIC_TYPE,
+                        value: value.clone(),
+                        reason: error.to_string(),
+                    })?;
+            builder = builder.default_traffic_type(traffic_type);
         }
         builder.build().map(Some)
     }

@@ -20,19 +20,18 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// at most 250 KB); the rest of a larger one is dropped with its connection.
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
-/// The HTTP client of the API calls and the token requests (one connection
-/// pool for both), with the given limits on a request and on connecting.
-pub(crate) fn client(
+/// An HTTP client for the API calls and the token requests, with the given
+/// limits on a request and on connecting (see
+/// [`Credentials::http_clients`](super::auth::Credentials::http_clients)).
+pub(crate) fn client_builder(
     timeout: Duration,
     connect_timeout: Duration,
-) -> Result<reqwest::Client, ApiConfigError> {
-    reqwest::Client::builder()
+) -> Result<reqwest::ClientBuilder, ApiConfigError> {
+    Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(tls::client_config()?)
         .timeout(timeout)
         .connect_timeout(connect_timeout)
-        .user_agent(concat!("rbm-runtime/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ApiConfigError::Http(e.to_string()))
+        .user_agent(concat!("rbm-runtime/", env!("CARGO_PKG_VERSION"))))
 }
 
 /// An answer, its body read.

@@ -1,24 +1,20 @@
-//! OAuth access tokens for the service account: fetched once, cached, and
-//! refreshed shortly before they expire by one refresh whose outcome —
+//! OAuth access tokens, whatever the [`Credentials`]: fetched once, cached,
+//! and refreshed shortly before they expire by one refresh whose outcome —
 //! token or error — every waiting caller shares (single flight).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::config::RBM_SCOPE;
-use super::credentials::ServiceAccountKey;
+use super::auth::{Credentials, CredentialsKind};
 use super::http::{self, ExchangeError, StatusClass};
-use super::jwt;
 use super::retry::{GiveUp, RetryPolicy};
-
-/// The OAuth grant type of a signed-JWT token request.
-const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+use super::token_request::{endpoint, refusal, token_request};
 /// Refresh this long before expiry at most (one minute of an hour's token).
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
@@ -45,10 +41,13 @@ pub enum TokenError {
     /// The assertion could not be signed.
     #[error("signing the token request failed")]
     Sign,
-    /// The token endpoint refused the key (4xx): the key is revoked, the
-    /// clock is off, or `token_uri` is wrong.
-    #[error("the token endpoint refused the service-account key with {status}: {message}")]
+    /// The token endpoint refused the credentials (4xx): a key or refresh
+    /// token revoked, the clock off, a wrong `token_uri`; or the metadata
+    /// server refused (no service account attached, a scope it lacks).
+    #[error("{} with {status}: {message}", refusal(*credentials))]
     Rejected {
+        /// The kind of credentials refused.
+        credentials: CredentialsKind,
         /// The HTTP status.
         status: u16,
         /// The OAuth error and its description.
@@ -94,7 +93,7 @@ struct Slot {
     failed: Option<(TokenError, Instant)>,
 }
 
-/// Fetches and caches access tokens for one service-account key.
+/// Fetches and caches access tokens for one set of [`Credentials`].
 ///
 /// Single flight: one refresh runs at a time, in a task of its own, and
 /// every caller that needs a token meanwhile waits for its outcome —
@@ -112,17 +111,19 @@ const FAILURE_MEMORY: Duration = Duration::from_secs(1);
 
 /// What a refresh needs, shared with the task that runs it.
 struct Fetcher {
-    key: ServiceAccountKey,
+    credentials: Credentials,
     http: reqwest::Client,
     retry: RetryPolicy,
     requests: AtomicU64,
 }
 
 impl TokenSource {
-    pub(crate) fn new(key: ServiceAccountKey, http: reqwest::Client, retry: RetryPolicy) -> Self {
+    /// A source asking for tokens with `http` (see
+    /// [`Credentials::token_client`]), retrying within `retry`.
+    pub(crate) fn new(credentials: Credentials, http: reqwest::Client, retry: RetryPolicy) -> Self {
         Self {
             fetcher: Arc::new(Fetcher {
-                key,
+                credentials,
                 http,
                 retry,
                 requests: AtomicU64::new(0),
@@ -218,8 +219,8 @@ fn lock(slot: &Mutex<Slot>) -> std::sync::MutexGuard<'_, Slot> {
 }
 
 impl Fetcher {
-    /// Exchanges a new assertion for a token, retrying 429, 5xx and network
-    /// errors, within the retry policy's deadline.
+    /// Asks for a new token, retrying 429, 5xx and network errors, within
+    /// the retry policy's deadline.
     async fn fetch(&self) -> Result<(AccessToken, Duration), TokenError> {
         let deadline = Instant::now() + self.retry.deadline;
         let out_of_time = |last: Option<&TokenError>| {
@@ -252,14 +253,11 @@ impl Fetcher {
     }
 
     async fn try_fetch(&self) -> Result<(AccessToken, Duration), Failure> {
-        let assertion = jwt::assertion(&self.key, RBM_SCOPE, SystemTime::now())
-            .map_err(|_| Failure::Final(TokenError::Sign))?;
+        let request = token_request(&self.credentials, &self.http).map_err(Failure::Final)?;
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let request = self
-            .http
-            .post(self.key.token_uri())
-            .form(&[("grant_type", JWT_BEARER_GRANT), ("assertion", &assertion)]);
-        let unavailable = |error: reqwest::Error| TokenError::Unavailable(error.to_string());
+        let unavailable = |error: reqwest::Error| {
+            TokenError::Unavailable(format!("{}: {error}", endpoint(&self.credentials)))
+        };
         let answer = http::exchange(request).await.map_err(|error| match error {
             ExchangeError::Unsendable(error) => Failure::Final(unavailable(error)),
             ExchangeError::NoAnswer(error) => Failure::Retryable(unavailable(error), None),
@@ -282,13 +280,19 @@ impl Fetcher {
             }
             StatusClass::Retryable => {
                 let message = oauth_error_message(&body);
-                let error = TokenError::Unavailable(format!("{}: {message}", answer.status));
+                let error = TokenError::Unavailable(format!(
+                    "{}: {}: {message}",
+                    endpoint(&self.credentials),
+                    answer.status
+                ));
                 Err(Failure::Retryable(error, answer.retry_after))
             }
-            // A refused assertion (401 included) is the key's or the
-            // clock's fault: a new one would be refused alike.
+            // Refused credentials (401 included) are the key's, the
+            // refresh token's or the clock's fault: asking again would be
+            // refused alike.
             StatusClass::Unauthorized | StatusClass::Final => {
                 Err(Failure::Final(TokenError::Rejected {
+                    credentials: self.credentials.kind(),
                     status: answer.status.as_u16(),
                     message: oauth_error_message(&body),
                 }))

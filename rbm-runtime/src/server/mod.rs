@@ -23,8 +23,8 @@ use crate::error::Error;
 
 /// Runs `agent` on the webhook configured by the environment (`PORT`,
 /// `BIND`, `RBM_CLIENT_TOKEN`, `RBM_WEBHOOK_PATH`, …) until Ctrl-C or
-/// SIGTERM. Replies go through the RBM API when `GOOGLE_APPLICATION_CREDENTIALS`
-/// names a service-account key (`RBM_API_BASE_URL` picks the endpoint), and
+/// SIGTERM. Replies go through the RBM API when credentials are found (see
+/// [`RbmApiClient::from_env`]; `RBM_API_BASE_URL` picks the endpoint), and
 /// to the log otherwise. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
 pub async fn serve_from_env<A: Agent>(agent: A) -> Result<(), Error> {
     // Held until the server has stopped, so the last lines are flushed.

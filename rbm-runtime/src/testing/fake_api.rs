@@ -1,9 +1,11 @@
 //! A local fake of the RBM API and its OAuth token endpoint, over real HTTP.
 //!
 //! It checks what Google checks (the token request's RS256 signature, issuer,
-//! audience and scope; a live bearer token on every call; `agentId`; a fresh
+//! audience and scope, or an authorized user's client and refresh token; a
+//! live bearer token on every call; `agentId`; a fresh
 //! `messageId`/`eventId`), records every request, and can be told to answer
-//! the next calls with an error.
+//! the next calls with an error. It plays the metadata server of Google
+//! Cloud too ([`FakeRbmApi::metadata_host`], for `GCE_METADATA_HOST`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,8 +21,10 @@
 mod assertion;
 mod handler;
 mod key;
+mod metadata;
 mod remote;
 mod state;
+mod user_credentials;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -35,11 +39,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiConfigError, RbmApiClient, RbmApiClientBuilder, ServiceAccountKey};
+use crate::api::{
+    ApiConfigError, AuthorizedUser, Credentials, MetadataServer, RbmApiClient, RbmApiClientBuilder,
+    ServiceAccountKey,
+};
 
 pub use key::TestServiceAccount;
 pub use remote::{RemoteFakeApi, RemoteFakeApiError};
 pub use state::{FakeStats, RecordedRequest};
+pub use user_credentials::TestAuthorizedUser;
 
 use state::{Counters, Memory, State};
 
@@ -60,6 +68,7 @@ pub struct FakeRbmApiBuilder {
     token_lifetime: Duration,
     record_requests: bool,
     account: Option<TestServiceAccount>,
+    user: Option<TestAuthorizedUser>,
 }
 
 impl Default for FakeRbmApiBuilder {
@@ -69,6 +78,7 @@ impl Default for FakeRbmApiBuilder {
             token_lifetime: Duration::from_secs(3600),
             record_requests: true,
             account: None,
+            user: None,
         }
     }
 }
@@ -101,6 +111,13 @@ impl FakeRbmApiBuilder {
         self
     }
 
+    /// The authorized user whose refresh token the token endpoint takes
+    /// (default [`TestAuthorizedUser::generate`]d).
+    pub fn authorized_user(mut self, user: TestAuthorizedUser) -> Self {
+        self.user = Some(user);
+        self
+    }
+
     /// Binds and starts serving.
     pub async fn start(self) -> std::io::Result<FakeRbmApi> {
         let listener = TcpListener::bind(self.bind).await?;
@@ -115,6 +132,7 @@ impl FakeRbmApiBuilder {
             client_email: account.client_email().to_owned(),
             public_key_der: account.public_key_der().to_vec(),
             token_uri: format!("http://{address}{}", handler::TOKEN_PATH),
+            user: self.user.unwrap_or_else(TestAuthorizedUser::generate),
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(serve(listener, Arc::clone(&state), stopped));
@@ -209,12 +227,59 @@ impl FakeRbmApi {
         Ok(RbmApiClient::builder(self.service_account_key()).base_url(self.base_url()))
     }
 
+    /// A client builder aimed at this fake with `credentials` (the
+    /// [`authorized_user_credentials`](Self::authorized_user_credentials),
+    /// the [`metadata_server`](Self::metadata_server)…).
+    pub fn client_builder_with(&self, credentials: impl Into<Credentials>) -> RbmApiClientBuilder {
+        RbmApiClient::builder(credentials).base_url(self.base_url())
+    }
+
+    /// The authorized user its token endpoint knows.
+    pub fn authorized_user(&self) -> &TestAuthorizedUser {
+        &self.state.user
+    }
+
+    /// The authorized user's credentials JSON (what `gcloud auth
+    /// application-default login` writes), pointing at this fake.
+    pub fn authorized_user_json(&self) -> String {
+        self.state.user.credentials_json(self.token_uri())
+    }
+
+    /// Writes the authorized user's credentials file (for
+    /// `GOOGLE_APPLICATION_CREDENTIALS`, or as gcloud's
+    /// `application_default_credentials.json`).
+    pub fn write_authorized_user_file(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        self.state
+            .user
+            .write_credentials_file(path, self.token_uri())
+    }
+
+    /// The parsed authorized-user credentials of this fake.
+    pub fn authorized_user_credentials(&self) -> AuthorizedUser {
+        // The JSON is ours and well-formed; a failure would be a bug here.
+        AuthorizedUser::from_json(&self.authorized_user_json())
+            .unwrap_or_else(|error| panic!("the fake's own user file is invalid: {error}"))
+    }
+
+    /// The `host:port` of its metadata server (`GCE_METADATA_HOST`).
+    pub fn metadata_host(&self) -> String {
+        self.address.to_string()
+    }
+
+    /// Its metadata server, as credentials.
+    pub fn metadata_server(&self) -> MetadataServer {
+        // A socket address is a valid host:port.
+        MetadataServer::at(&self.metadata_host())
+            .unwrap_or_else(|error| panic!("the fake's own address is refused: {error}"))
+    }
+
     /// The API requests answered so far (token requests excluded), in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.memory().requests.clone()
     }
 
-    /// The token requests answered so far, their form fields as the body.
+    /// The token requests answered so far (metadata server requests
+    /// included), their form fields as the body.
     pub fn token_requests(&self) -> Vec<RecordedRequest> {
         self.state.memory().token_requests.clone()
     }
@@ -254,7 +319,8 @@ impl FakeRbmApi {
         self.state.memory().api_failing = None;
     }
 
-    /// Answers the next `times` token requests with `status`.
+    /// Answers the next `times` token requests (the metadata server's
+    /// included) with `status`.
     pub fn fail_next_token_requests(&self, status: u16, times: usize) {
         let mut memory = self.state.memory();
         memory

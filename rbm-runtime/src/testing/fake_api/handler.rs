@@ -38,6 +38,9 @@ pub(super) async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    if let Some(answer) = super::metadata::answer(&state, &request) {
+        return Ok(answer);
+    }
     let (parts, body) = request.into_parts();
     let body = body.collect().await?.to_bytes();
     let request = ReadRequest {
@@ -131,6 +134,9 @@ fn token(state: &State, form: &serde_json::Map<String, Value>) -> (u16, Value) {
         );
     }
     let field = |name: &str| form.get(name).and_then(Value::as_str).unwrap_or("");
+    if let Some(answer) = super::user_credentials::grant(&state.user, &mut memory, form) {
+        return answer;
+    }
     if field("grant_type") != JWT_BEARER_GRANT {
         return (
             400,

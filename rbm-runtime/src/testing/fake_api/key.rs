@@ -91,16 +91,21 @@ impl TestServiceAccount {
     /// a bot starting meanwhile reads the old file or the new one, never a
     /// half-written one (tests rewrite a key file while a replica starts).
     pub fn write_key_file(&self, path: impl AsRef<Path>, token_uri: &str) -> std::io::Result<()> {
-        static WRITES: AtomicU64 = AtomicU64::new(0);
-        let path = path.as_ref();
-        let mut partial = path.as_os_str().to_owned();
-        let n = WRITES.fetch_add(1, Ordering::Relaxed);
-        partial.push(format!(".{}.{n}.partial", std::process::id()));
-        std::fs::write(&partial, self.key_json(token_uri))?;
-        std::fs::rename(&partial, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&partial);
-        })
+        write_whole(path.as_ref(), &self.key_json(token_uri))
     }
+}
+
+/// Writes `contents` to `path` whole or not at all (a temporary file renamed
+/// over it), so that a reader meanwhile sees the old file or the new one.
+pub(super) fn write_whole(path: &Path, contents: &str) -> std::io::Result<()> {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let mut partial = path.as_os_str().to_owned();
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    partial.push(format!(".{}.{n}.partial", std::process::id()));
+    std::fs::write(&partial, contents)?;
+    std::fs::rename(&partial, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&partial);
+    })
 }
 
 impl fmt::Debug for TestServiceAccount {

@@ -169,6 +169,8 @@ pub(super) struct State {
     pub(super) client_email: String,
     pub(super) public_key_der: Vec<u8>,
     pub(super) token_uri: String,
+    /// The authorized user whose refresh token the token endpoint takes.
+    pub(super) user: super::TestAuthorizedUser,
 }
 
 impl State {
