@@ -11,13 +11,27 @@ use rbm_runtime::reply::{
     AgentEvent, CardContent, CardWidth, ContentInfo, Media, MediaHeight, Reply, StandaloneCard,
     SuggestedAction, Suggestion, TrafficType, UploadedRbmFile,
 };
+use rbm_runtime::testing::fake_api::FakeFile;
 use serde_json::{Value, json};
 
 use api_support::{AGENT, PHONE, event, fake_and_client, message};
 
 /// Sends `reply` through the fake and returns the body it recorded.
 async fn sent_body(reply: Reply) -> Value {
+    sent_body_naming(reply, &[]).await
+}
+
+/// Sends `reply`, which names these uploaded files, through a fake that
+/// holds them, and returns the body it recorded.
+async fn sent_body_naming(reply: Reply, files: &[&str]) -> Value {
     let (fake, client) = fake_and_client().await;
+    for name in files {
+        fake.insert_file(FakeFile::from_url(
+            *name,
+            AGENT,
+            "https://example.com/a.png",
+        ));
+    }
     client
         .send_message(&message("m-1", reply))
         .await
@@ -200,7 +214,7 @@ async fn carousel_of_cards() {
         }}}
     });
     assert_eq!(
-        sent_body(Reply::carousel(CardWidth::Medium, cards)).await,
+        sent_body_naming(Reply::carousel(CardWidth::Medium, cards), &["files/one"]).await,
         expected
     );
 }
@@ -215,7 +229,7 @@ async fn files_by_url_and_uploaded() {
     let uploaded =
         Reply::uploaded_file(UploadedRbmFile::new("files/abc").thumbnail_name("files/abc-thumb"));
     assert_eq!(
-        sent_body(uploaded).await,
+        sent_body_naming(uploaded, &["files/abc", "files/abc-thumb"]).await,
         json!({"contentMessage": {"uploadedRbmFile": {"fileName": "files/abc", "thumbnailName": "files/abc-thumb"}}})
     );
 }

@@ -1,11 +1,16 @@
 //! A local fake of the RBM API and its OAuth token endpoint, over real HTTP.
 //!
-//! It checks what Google checks (the token request's RS256 signature, issuer,
+//! It serves the whole RBM API v1 as Google documents it: agent messages
+//! and events (create, revoke), capabilities, `users.batchGet`, tester
+//! invites and files (by URL, or uploaded as `media` or `multipart`). It
+//! checks what Google checks (the token request's RS256 signature, issuer,
 //! audience and scope, or an authorized user's client and refresh token; a
 //! live bearer token on every call; `agentId`; a fresh
-//! `messageId`/`eventId`), records every request, and can be told to answer
-//! the next calls with an error. It plays the metadata server of Google
-//! Cloud too ([`FakeRbmApi::metadata_host`], for `GCE_METADATA_HOST`).
+//! `messageId`/`eventId`; known file names; content types and sizes),
+//! answers Google's JSON errors, records every request, and can be told to
+//! fail, to rate-limit, or which users it cannot reach. It plays the
+//! metadata server of Google Cloud too ([`FakeRbmApi::metadata_host`], for
+//! `GCE_METADATA_HOST`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,13 +23,25 @@
 //! # Ok(()) }
 //! ```
 
+mod answer;
 mod assertion;
+mod capabilities;
+mod classification;
+mod files;
 mod handler;
 mod key;
+mod messages;
 mod metadata;
+mod multipart;
+mod quota;
+mod reachability;
 mod remote;
+mod request;
+mod resources;
 mod state;
+mod testers;
 mod user_credentials;
+mod users;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -44,10 +61,15 @@ use crate::api::{
     ServiceAccountKey,
 };
 
+pub use files::{DEFAULT_MAX_FILE_BYTES, FakeFile, FileContent, SUPPORTED_CONTENT_TYPES};
 pub use key::TestServiceAccount;
+pub use messages::{AgentUseCase, FAKE_CARRIER};
+pub use reachability::{DEFAULT_FEATURES, FEATURES};
 pub use remote::{RemoteFakeApi, RemoteFakeApiError};
 pub use state::{FakeStats, RecordedRequest};
+pub use testers::{DEFAULT_INVITES_IN_ALL, DEFAULT_INVITES_PER_DAY, FakeTester, InviteStatus};
 pub use user_credentials::TestAuthorizedUser;
+pub use users::MAX_USERS_PER_CALL;
 
 use state::{Counters, Memory, State};
 

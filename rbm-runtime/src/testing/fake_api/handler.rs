@@ -1,51 +1,71 @@
-//! The fake's routes: `POST /token`, `POST …/agentMessages`,
-//! `POST …/agentEvents`, `DELETE …/agentMessages/{id}`, and
-//! `GET /rbm/requests?after=N`, what it recorded (for `rbm send`).
+//! The fake's routes. Each route is one line of [`route`] (or of [`handle`]
+//! for the ones that are not RBM API calls); the resources live in their own
+//! modules.
 
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
-use chrono::{DateTime, SecondsFormat, Utc};
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
+use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Method, Request, Response};
 use serde_json::{Value, json};
 
+use super::answer::Answer;
 use super::assertion::{self, Expected};
+use super::request::ReadRequest;
 use super::state::{Counters, RecordedRequest, State};
+use super::{capabilities, files, messages, testers, users};
 
 /// The path of the fake's OAuth token endpoint.
 pub(super) const TOKEN_PATH: &str = "/token";
 
 /// The path where the fake lists the API requests it recorded, from the
 /// index `after` on: `{"requests": [...], "total": N}`. Not an RBM API path
-/// (those begin with `/v1/`), not recorded itself.
+/// (those begin with `/v1/` or `/upload/v1/`), not recorded itself.
 pub(super) const RECORDED_PATH: &str = "/rbm/requests";
 
-const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// Where files are uploaded (their bytes, not a URL).
+const UPLOAD_PREFIX: &str = "/upload/";
 
-/// A request, read in full.
-struct ReadRequest {
-    method: Method,
-    path: String,
-    query: Vec<(String, String)>,
-    authorization: Option<String>,
-    body: Bytes,
-}
+/// The most a request that uploads no file may carry: far above the 250 KB
+/// of a message, low enough that nothing can fill the memory.
+const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 pub(super) async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+) -> Result<Response<Full<Bytes>>, Infallible> {
     if let Some(answer) = super::metadata::answer(&state, &request) {
         return Ok(answer);
     }
     let (parts, body) = request.into_parts();
-    let body = body.collect().await?.to_bytes();
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &hyper::header::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let path = parts.uri.path().to_owned();
+    let limit = body_limit(&state, &path);
+    let declared = header(CONTENT_LENGTH).and_then(|length| length.parse::<u64>().ok());
+    let body = if declared.is_some_and(|length| length > limit) {
+        None
+    } else {
+        Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect()
+            .await
+            .ok()
+            .map(|collected| collected.to_bytes())
+    };
     let request = ReadRequest {
         method: parts.method,
-        path: parts.uri.path().to_owned(),
+        path,
         query: parts
             .uri
             .query()
@@ -55,37 +75,37 @@ pub(super) async fn handle(
                     .collect()
             })
             .unwrap_or_default(),
-        authorization: parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body,
+        authorization: header(AUTHORIZATION),
+        content_type: header(CONTENT_TYPE),
+        body: body.clone().unwrap_or_default(),
     };
     if request.method == Method::GET && request.path == RECORDED_PATH {
-        let (status, answer) = recorded(&state, &request);
-        return Ok(json_response(status, &answer));
+        return Ok(response(&recorded(&state, &request)));
     }
     let token_endpoint = request.path == TOKEN_PATH;
-    let (status, answer, recorded_body) = if token_endpoint {
+    let (answer, recorded_body) = if body.is_none() {
+        // Over the limit (or cut short): answered without reading the rest.
+        (
+            Answer::error(413, &format!("The request is larger than {limit} bytes")),
+            None,
+        )
+    } else if token_endpoint {
         let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(&request.body)
             .into_owned()
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
-        let (status, answer) = token(&state, &form);
-        (status, answer, Some(Value::Object(form)))
+        (token(&state, &form), Some(Value::Object(form)))
     } else {
         let latency = state.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
         if latency > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
         }
-        let body = serde_json::from_slice::<Value>(&request.body).ok();
-        let (status, answer) = api(&state, &request, body.as_ref());
-        (status, answer, body)
+        (api(&state, &request).await, recorded_body(&request))
     };
-    if status != 200 {
+    if answer.status != 200 {
         Counters::bump(&state.counters.failures);
     }
+    let response = response(&answer);
     state.memory().record(
         RecordedRequest {
             method: request.method.to_string(),
@@ -93,195 +113,200 @@ pub(super) async fn handle(
             query: request.query,
             body: recorded_body,
             authorization: request.authorization,
-            status,
+            status: answer.status,
         },
         token_endpoint,
     );
-    Ok(json_response(status, &answer))
+    Ok(response)
 }
 
-fn json_response(status: u16, answer: &Value) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header(CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(answer.to_string())))
+/// The most a request to `path` may carry: an upload may be as large as the
+/// file limit allows, base64 and multipart framing included.
+fn body_limit(state: &State, path: &str) -> u64 {
+    if path.starts_with(UPLOAD_PREFIX) {
+        let file = state.memory().files.max_bytes;
+        file.saturating_add(file / 3).saturating_add(1024 * 1024)
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// What is recorded of an API request's body: its JSON, or for a file
+/// upload the JSON metadata of a multipart body (the bytes are in
+/// [`FakeRbmApi::files`](super::FakeRbmApi::files)).
+fn recorded_body(request: &ReadRequest) -> Option<Value> {
+    if !request.path.starts_with(UPLOAD_PREFIX) {
+        return request.json();
+    }
+    let content_type = request.content_type.as_deref()?;
+    let boundary_at = content_type.find("boundary=")?;
+    let boundary = content_type[boundary_at + "boundary=".len()..]
+        .split(';')
+        .next()?
+        .trim()
+        .trim_matches('"');
+    let body = std::str::from_utf8(request.body.get(..64 * 1024).unwrap_or(&request.body))
+        .unwrap_or_else(|error| {
+            std::str::from_utf8(&request.body[..error.valid_up_to()]).unwrap_or_default()
+        });
+    let first = body.split(&format!("--{boundary}")).nth(1)?;
+    let (_, metadata) = first.split_once("\r\n\r\n")?;
+    serde_json::from_str(metadata.trim_end()).ok()
+}
+
+fn response(answer: &Answer) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder()
+        .status(answer.status)
+        .header(CONTENT_TYPE, "application/json");
+    if let Some(seconds) = answer.retry_after {
+        builder = builder.header(RETRY_AFTER, seconds);
+    }
+    builder
+        .body(Full::new(Bytes::from(answer.body.to_string())))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
 /// `GET /rbm/requests?after=N`: the recorded API requests from index `N`.
-fn recorded(state: &State, request: &ReadRequest) -> (u16, Value) {
+fn recorded(state: &State, request: &ReadRequest) -> Answer {
     let after = match request.query.iter().find(|(key, _)| key == "after") {
         None => 0,
         Some((_, value)) => match value.parse::<usize>() {
             Ok(after) => after,
-            Err(_) => return (400, google_error(400, "after must be a whole number")),
+            Err(_) => return Answer::invalid("after must be a whole number"),
         },
     };
     let memory = state.memory();
     let requests = memory.requests.get(after..).unwrap_or_default();
-    let answer = json!({ "requests": requests, "total": memory.requests.len() });
-    (200, answer)
+    Answer::ok(json!({ "requests": requests, "total": memory.requests.len() }))
 }
 
-/// The OAuth token endpoint.
-fn token(state: &State, form: &serde_json::Map<String, Value>) -> (u16, Value) {
+/// The OAuth token endpoint, one grant type per line.
+fn token(state: &State, form: &serde_json::Map<String, Value>) -> Answer {
     Counters::bump(&state.counters.token_requests);
-    let mut memory = state.memory();
-    if let Some(status) = memory.token_failures.pop_front() {
-        return (
-            status,
-            oauth_error("scripted_failure", "a scripted failure"),
-        );
+    if let Some(status) = state.memory().token_failures.pop_front() {
+        return oauth_error(status, "scripted_failure", "a scripted failure");
     }
     let field = |name: &str| form.get(name).and_then(Value::as_str).unwrap_or("");
-    if let Some(answer) = super::user_credentials::grant(&state.user, &mut memory, form) {
-        return answer;
+    let refreshed = super::user_credentials::grant(&state.user, &mut state.memory(), form);
+    if let Some((status, body)) = refreshed {
+        return Answer {
+            status,
+            body,
+            retry_after: None,
+        };
     }
-    if field("grant_type") != JWT_BEARER_GRANT {
-        return (
-            400,
-            oauth_error("unsupported_grant_type", "Invalid grant_type"),
-        );
+    match field("grant_type") {
+        JWT_BEARER_GRANT => jwt_bearer(state, field("assertion")),
+        _ => oauth_error(400, "unsupported_grant_type", "Invalid grant_type"),
     }
+}
+
+/// A service account's signed JWT exchanged for an access token.
+fn jwt_bearer(state: &State, jwt: &str) -> Answer {
     let expected = Expected {
         public_key_der: &state.public_key_der,
         client_email: &state.client_email,
         token_uri: &state.token_uri,
     };
-    if let Err(why) = assertion::check(field("assertion"), &expected) {
-        return (400, oauth_error("invalid_grant", &why));
+    if let Err(why) = assertion::check(jwt, &expected) {
+        return oauth_error(400, "invalid_grant", &why);
     }
-    let (token, lifetime) = memory.issue_token();
-    let answer = json!({
+    let (token, lifetime) = state.memory().issue_token();
+    Answer::ok(json!({
         "access_token": token,
         "expires_in": lifetime.as_secs(),
         "token_type": "Bearer",
-    });
-    (200, answer)
+    }))
 }
 
-/// The RBM API routes.
-fn api(state: &State, request: &ReadRequest, body: Option<&Value>) -> (u16, Value) {
+/// The RBM API: scripted failures, then the bearer token, then the quota,
+/// then the route.
+async fn api(state: &State, request: &ReadRequest) -> Answer {
     Counters::bump(&state.counters.requests);
-    let mut memory = state.memory();
-    if let Some(status) = memory.api_failures.pop_front().or(memory.api_failing) {
-        return (status, google_error(status, "a scripted failure"));
+    {
+        let mut memory = state.memory();
+        if let Some(status) = memory.api_failures.pop_front().or(memory.api_failing) {
+            return Answer::error(status, "a scripted failure");
+        }
+        if !memory.authorized(request.authorization.as_deref()) {
+            return Answer::error(401, "Request had invalid authentication credentials.");
+        }
+        if let Some(limit) = memory.rate_limit.as_mut()
+            && let Err(retry_after) = limit.admit(Instant::now())
+        {
+            Counters::bump(&state.counters.rate_limited);
+            return Answer::exhausted(
+                "Quota exceeded: too many requests in the rate limit's window",
+                Some(retry_after),
+            );
+        }
     }
-    if !memory.authorized(request.authorization.as_deref()) {
-        return (
-            401,
-            google_error(401, "Request had invalid authentication credentials."),
-        );
-    }
+    route(state, request).await
+}
+
+/// One line per RBM API method.
+#[rustfmt::skip]
+async fn route(state: &State, request: &ReadRequest) -> Answer {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
-    let (phone, rest) = match segments.as_slice() {
-        ["v1", "phones", phone, rest @ ..] => (*phone, rest),
-        _ => return (404, google_error(404, "Unknown path")),
-    };
-    let query = |name: &str| {
-        request
-            .query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-            .filter(|value| !value.is_empty())
-    };
-    if query("agentId").is_none() {
-        // What a partner-model agent gets without agentId.
-        return (
-            403,
-            google_error(403, "The caller does not have permission"),
+    match (&request.method, segments.as_slice()) {
+        (&Method::GET, ["v1", "phones", phone, "capabilities"]) => capabilities::get(state, request, phone),
+        (&Method::POST, ["v1", "phones", phone, "agentMessages"]) => messages::create(state, request, phone),
+        (&Method::DELETE, ["v1", "phones", phone, "agentMessages", id]) => messages::revoke(state, request, phone, id),
+        (&Method::POST, ["v1", "phones", phone, "agentEvents"]) => messages::event(state, request, phone),
+        (&Method::POST, ["v1", "phones", phone, "testers"]) => testers::create(state, request, phone),
+        (&Method::POST, ["v1", "users:batchGet"]) => users::batch_get(state, request),
+        (&Method::POST, ["v1", "files"]) => files::create(state, request),
+        (&Method::POST, ["upload", "v1", "files"]) => files::upload(state, request).await,
+        _ => Answer::error(404, "Unknown method"),
+    }
+}
+
+/// An OAuth error.
+fn oauth_error(status: u16, error: &str, description: &str) -> Answer {
+    Answer {
+        status,
+        body: json!({"error": error, "error_description": description}),
+        retry_after: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fake_api::answer::google_error;
+
+    #[test]
+    fn a_multipart_uploads_metadata_is_what_gets_recorded() {
+        let request = |content_type: &str, body: &'static [u8]| ReadRequest {
+            method: Method::POST,
+            path: "/upload/v1/files".into(),
+            query: vec![("uploadType".into(), "multipart".into())],
+            authorization: None,
+            content_type: Some(content_type.into()),
+            body: Bytes::from_static(body),
+        };
+        let body = b"--b1\r\nContent-Type: application/json\r\n\r\n{\"agentId\":\"a\"}\r\n--b1\r\nContent-Type: image/png\r\n\r\n\x89PNG\xff\r\n--b1--";
+        assert_eq!(
+            recorded_body(&request("multipart/related; boundary=b1", body)),
+            Some(json!({"agentId": "a"}))
+        );
+        assert_eq!(
+            recorded_body(&request("multipart/related; boundary=\"b1\"", body)),
+            Some(json!({"agentId": "a"}))
+        );
+        assert_eq!(recorded_body(&request("image/png", b"\x89PNG")), None);
+        assert_eq!(
+            recorded_body(&request("multipart/related; boundary=zz", body)),
+            None
         );
     }
-    match (&request.method, rest) {
-        (&Method::POST, ["agentMessages"]) => {
-            let Some(id) = query("messageId") else {
-                return (400, google_error(400, "messageId is required"));
-            };
-            let Some(content) = body
-                .and_then(|b| b.get("contentMessage"))
-                .filter(|c| c.is_object())
-            else {
-                return (400, google_error(400, "contentMessage is required"));
-            };
-            if !memory.messages.insert(format!("{phone}/{id}")) {
-                Counters::bump(&state.counters.duplicates);
-                return (409, google_error(409, "Requested entity already exists"));
-            }
-            Counters::bump(&state.counters.agent_messages);
-            let answer = json!({
-                "name": format!("phones/{phone}/agentMessages/{id}"),
-                "sendTime": now().to_rfc3339_opts(SecondsFormat::Micros, true),
-                "contentMessage": content,
-            });
-            (200, answer)
-        }
-        (&Method::POST, ["agentEvents"]) => {
-            let Some(id) = query("eventId") else {
-                return (400, google_error(400, "eventId is required"));
-            };
-            let event_type = body
-                .and_then(|b| b.get("eventType"))
-                .and_then(Value::as_str);
-            let message_id = body
-                .and_then(|b| b.get("messageId"))
-                .and_then(Value::as_str);
-            match (event_type, message_id) {
-                (Some("IS_TYPING"), _) | (Some("READ"), Some(_)) => {}
-                _ => {
-                    return (
-                        400,
-                        google_error(400, "eventType READ (with messageId) or IS_TYPING"),
-                    );
-                }
-            }
-            if !memory.events.insert(format!("{phone}/{id}")) {
-                Counters::bump(&state.counters.duplicates);
-                return (409, google_error(409, "Requested entity already exists"));
-            }
-            Counters::bump(&state.counters.agent_events);
-            let answer = json!({
-                "name": format!("phones/{phone}/agentEvents/{id}"),
-                "eventType": event_type,
-                "sendTime": now().to_rfc3339_opts(SecondsFormat::Micros, true),
-            });
-            (200, answer)
-        }
-        (&Method::DELETE, ["agentMessages", id]) => {
-            let key = format!("{phone}/{id}");
-            if memory.messages.contains(&key) && memory.revoked.insert(key) {
-                Counters::bump(&state.counters.revocations);
-                (200, json!({}))
-            } else {
-                (404, google_error(404, "Requested entity was not found."))
-            }
-        }
-        _ => (404, google_error(404, "Unknown method")),
+
+    #[test]
+    fn google_errors_and_oauth_errors_differ() {
+        assert_eq!(
+            oauth_error(400, "invalid_grant", "why").body,
+            json!({"error": "invalid_grant", "error_description": "why"})
+        );
+        assert_eq!(google_error(404, "x")["error"]["status"], "NOT_FOUND");
     }
-}
-
-/// A Google API error body.
-fn google_error(code: u16, message: &str) -> Value {
-    let status = match code {
-        400 => "INVALID_ARGUMENT",
-        401 => "UNAUTHENTICATED",
-        403 => "PERMISSION_DENIED",
-        404 => "NOT_FOUND",
-        409 => "ALREADY_EXISTS",
-        429 => "RESOURCE_EXHAUSTED",
-        503 => "UNAVAILABLE",
-        _ if code >= 500 => "INTERNAL",
-        _ => "UNKNOWN",
-    };
-    json!({"error": {"code": code, "message": message, "status": status}})
-}
-
-/// An OAuth error body.
-fn oauth_error(error: &str, description: &str) -> Value {
-    json!({"error": error, "error_description": description})
-}
-
-/// The current time (chrono's `clock` feature is not enabled).
-fn now() -> DateTime<Utc> {
-    DateTime::<Utc>::from(std::time::SystemTime::now())
 }

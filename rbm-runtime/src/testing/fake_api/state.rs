@@ -6,6 +6,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
+use super::files::Files;
+use super::messages::AgentUseCase;
+use super::quota::RateLimit;
+use super::reachability::Reachability;
+use super::testers::Testers;
+
 /// One request the fake answered. It travels as JSON from `rbm api` to
 /// `rbm send` ([`super::RemoteFakeApi`]), without its `Authorization`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -52,6 +60,18 @@ pub struct FakeStats {
     pub revocations: u64,
     /// Creates refused as duplicates of an earlier id (409).
     pub duplicates: u64,
+    /// Capability checks answered (200 or 404 for an unreachable user).
+    pub capability_checks: u64,
+    /// `users.batchGet` calls answered (200).
+    pub user_batches: u64,
+    /// Tester invites answered (200, a repeated invite included).
+    pub tester_invites: u64,
+    /// Files created (200), by URL or uploaded.
+    pub files: u64,
+    /// 429 RESOURCE_EXHAUSTED answers for a limit: the rate limit of
+    /// [`set_rate_limit`](super::FakeRbmApi::set_rate_limit) or the tester
+    /// invite limits (scripted failures not included).
+    pub rate_limited: u64,
     /// Answers other than 200 (scripted failures included).
     pub failures: u64,
     /// TCP connections accepted (API and token endpoint together): far fewer
@@ -67,6 +87,11 @@ pub(super) struct Counters {
     pub(super) agent_events: AtomicU64,
     pub(super) revocations: AtomicU64,
     pub(super) duplicates: AtomicU64,
+    pub(super) capability_checks: AtomicU64,
+    pub(super) user_batches: AtomicU64,
+    pub(super) tester_invites: AtomicU64,
+    pub(super) files: AtomicU64,
+    pub(super) rate_limited: AtomicU64,
     pub(super) failures: AtomicU64,
     pub(super) connections: AtomicU64,
 }
@@ -85,6 +110,11 @@ impl Counters {
             agent_events: get(&self.agent_events),
             revocations: get(&self.revocations),
             duplicates: get(&self.duplicates),
+            capability_checks: get(&self.capability_checks),
+            user_batches: get(&self.user_batches),
+            tester_invites: get(&self.tester_invites),
+            files: get(&self.files),
+            rate_limited: get(&self.rate_limited),
             failures: get(&self.failures),
             connections: get(&self.connections),
         }
@@ -107,6 +137,12 @@ pub(super) struct Memory {
     pub(super) messages: HashSet<String>,
     pub(super) revoked: HashSet<String>,
     pub(super) events: HashSet<String>,
+    pub(super) reach: Reachability,
+    pub(super) files: Files,
+    pub(super) testers: Testers,
+    /// The quota on API calls, when one is set.
+    pub(super) rate_limit: Option<RateLimit>,
+    pub(super) use_case: AgentUseCase,
 }
 
 impl Memory {
@@ -124,6 +160,11 @@ impl Memory {
             messages: HashSet::new(),
             revoked: HashSet::new(),
             events: HashSet::new(),
+            reach: Reachability::default(),
+            files: Files::default(),
+            testers: Testers::default(),
+            rate_limit: None,
+            use_case: AgentUseCase::default(),
         }
     }
 
@@ -180,4 +221,9 @@ impl State {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The current time (chrono's `clock` feature is not enabled).
+pub(super) fn now() -> DateTime<Utc> {
+    DateTime::<Utc>::from(std::time::SystemTime::now())
 }
