@@ -76,28 +76,28 @@ pub(super) async fn handle(
         content_type: header(CONTENT_TYPE),
         body: body.clone().unwrap_or_default(),
     };
-    if request.method == Method::GET && request.path == RECORDED_PATH {
-        return Ok(response(&recorded(&state, &request)));
-    }
-    let token_endpoint = request.path == TOKEN_PATH;
-    let (answer, recorded_body) = if body.is_none() {
+    let endpoint = endpoint(&request.method, &request.path);
+    let (answer, recorded_body) = match (body.is_some(), endpoint) {
+        (_, Endpoint::Recorded) => return Ok(response(&recorded(&state, &request))),
         // Over the limit (or cut short): answered without reading the rest.
-        (
+        (false, _) => (
             Answer::error(413, &format!("The request is larger than {limit} bytes")),
             None,
-        )
-    } else if token_endpoint {
-        let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-        (token(&state, &form), Some(Value::Object(form)))
-    } else {
-        let latency = state.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
-        if latency > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+        ),
+        (true, Endpoint::Token) => {
+            let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(&request.body)
+                .into_owned()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            (token(&state, &form), Some(Value::Object(form)))
         }
-        (api(&state, &request).await, recorded_body(&request))
+        (true, Endpoint::Api) => {
+            let latency = state.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
+            if latency > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+            }
+            (api(&state, &request).await, recorded_body(&request))
+        }
     };
     if answer.status != 200 {
         Counters::bump(&state.counters.failures);
@@ -112,9 +112,29 @@ pub(super) async fn handle(
             authorization: request.authorization,
             status: answer.status,
         },
-        token_endpoint,
+        endpoint == Endpoint::Token,
     );
     Ok(response)
+}
+
+/// What a request is for: the fake's own endpoints first, one line each,
+/// then the RBM API (whose methods [`route`] tells apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// `GET /rbm/requests`: not recorded.
+    Recorded,
+    /// The OAuth token endpoint: recorded apart, never rate-limited.
+    Token,
+    /// An RBM API call.
+    Api,
+}
+
+fn endpoint(method: &Method, path: &str) -> Endpoint {
+    match (method, path) {
+        (&Method::GET, RECORDED_PATH) => Endpoint::Recorded,
+        (_, TOKEN_PATH) => Endpoint::Token,
+        _ => Endpoint::Api,
+    }
 }
 
 /// The most a request to `path` may carry: an upload may be as large as the
