@@ -150,6 +150,12 @@ async fn capabilities_answer_features_or_not_found() {
     let answer = api.capabilities(PHONE).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(features(&answer), DEFAULT_FEATURES);
+    let encoded = api
+        .get(&format!(
+            "/v1/phones/%2B12223334444/capabilities?requestId={REQUEST_ID}&agentId={AGENT}"
+        ))
+        .await;
+    assert_eq!(encoded.status, 200, "a percent-encoded + is a +");
 
     api.fake
         .set_features(FI_PHONE, ["RICHCARD_STANDALONE", "ACTION_SOMETHING_NEW"]);
@@ -166,7 +172,7 @@ async fn capabilities_answer_features_or_not_found() {
     assert!(answer.body["error"]["message"].is_string());
     api.fake.set_all_reachable();
     assert_eq!(api.capabilities(PHONE).await.status, 200);
-    assert_eq!(api.fake.stats().capability_checks, 4);
+    assert_eq!(api.fake.stats().capability_checks, 5);
 
     for (query, status, name) in [
         (format!("agentId={AGENT}"), 400, "INVALID_ARGUMENT"),

@@ -256,7 +256,11 @@ async fn api(state: &State, request: &ReadRequest) -> Answer {
 /// One line per RBM API method.
 #[rustfmt::skip]
 async fn route(state: &State, request: &ReadRequest) -> Answer {
-    let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
+    // Google decodes the path: `%2B1222…` is the number `+1222…`.
+    let Some(decoded) = decoded_segments(&request.path) else {
+        return Answer::invalid("The request path is not valid UTF-8");
+    };
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (&request.method, segments.as_slice()) {
         (&Method::GET, ["v1", "phones", phone, "capabilities"]) => capabilities::get(state, request, phone),
         (&Method::POST, ["v1", "phones", phone, "agentMessages"]) => messages::create(state, request, phone),
@@ -268,6 +272,19 @@ async fn route(state: &State, request: &ReadRequest) -> Answer {
         (&Method::POST, ["upload", "v1", "files"]) => files::upload(state, request).await,
         _ => Answer::error(404, "Unknown method"),
     }
+}
+
+/// The path's segments, percent-decoded; `None` when one is not UTF-8.
+fn decoded_segments(path: &str) -> Option<Vec<String>> {
+    path.trim_start_matches('/')
+        .split('/')
+        .map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .ok()
+                .map(|decoded| decoded.into_owned())
+        })
+        .collect()
 }
 
 /// An OAuth error.
@@ -308,6 +325,20 @@ mod tests {
             recorded_body(&request("multipart/related; boundary=zz", body)),
             None
         );
+    }
+
+    #[test]
+    fn path_segments_are_percent_decoded() {
+        assert_eq!(
+            decoded_segments("/v1/phones/%2B12223334444/capabilities"),
+            Some(vec![
+                "v1".into(),
+                "phones".into(),
+                "+12223334444".into(),
+                "capabilities".into()
+            ])
+        );
+        assert_eq!(decoded_segments("/v1/phones/%FF/testers"), None);
     }
 
     #[test]
