@@ -5,9 +5,10 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use rbm_runtime::testing::fake_api::{FakeRbmApi, RecordedRequest};
+use rbm_runtime::testing::fake_api::{FakeFile, FakeRbmApi, RecordedRequest};
 use rbm_runtime::testing::read_sent;
 
+use crate::api_lines;
 use crate::cli::ApiArgs;
 use crate::error::CliError;
 use crate::key_dir::KeyDir;
@@ -44,14 +45,22 @@ pub(crate) async fn run(args: ApiArgs) -> Result<(), CliError> {
         api.base_url()
     );
     let mut shown = 0;
+    let mut files_shown = 0;
     let mut recipient = None;
     let stop = loop {
         tokio::select! {
             stop = signals.recv() => break stop,
             () = tokio::time::sleep(POLL) => {
                 let requests = api.requests();
+                // A file is kept before its request is recorded: every file
+                // a shown request created is in this list.
+                let files = api.files();
                 for request in requests.get(shown..).unwrap_or_default() {
-                    show(request, &mut recipient);
+                    let created = api_lines::created_a_file(request).then(|| {
+                        files_shown += 1;
+                        files.get(files_shown - 1)
+                    });
+                    show(request, created.flatten(), &mut recipient);
                 }
                 shown = requests.len();
             }
@@ -64,19 +73,16 @@ pub(crate) async fn run(args: ApiArgs) -> Result<(), CliError> {
 }
 
 /// Prints one request the bot made: a message or an event, under a line
-/// naming its recipient when that changes; anything else as its method,
-/// path and status.
-fn show(request: &RecordedRequest, recipient: &mut Option<String>) {
+/// naming its recipient when that changes; anything else (an upload, a
+/// tester invite…) on one line of its own.
+fn show(request: &RecordedRequest, created: Option<&FakeFile>, recipient: &mut Option<String>) {
     let (messages, events) = read_sent(std::slice::from_ref(request), None);
     let to = messages
         .first()
         .map(|m| &m.phone_number)
         .or_else(|| events.first().map(|e| &e.phone_number));
     let Some(to) = to else {
-        println!(
-            "     ({} {} -> {})",
-            request.method, request.path, request.status
-        );
+        println!("{}", api_lines::line(request, created));
         return;
     };
     if recipient.as_ref() != Some(to) {

@@ -2,6 +2,7 @@
 //! RBM API for it, verify its webhook, look after its inbox. See `rbm --help`.
 
 mod api;
+mod api_lines;
 mod chat;
 mod cli;
 mod error;

@@ -5,7 +5,7 @@
 
 mod change;
 mod dead;
-mod show;
+pub(crate) mod show;
 mod status;
 
 use std::path::Path;

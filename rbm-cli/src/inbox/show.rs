@@ -40,7 +40,7 @@ fn with_rest(whole: i64, unit: &str, rest: i64, rest_unit: &str) -> String {
 
 /// A phone number with all but its last 4 characters hidden, as the
 /// server's logs show it; a short number keeps at least 2 hidden.
-pub(super) fn masked_phone(phone: &str) -> String {
+pub(crate) fn masked_phone(phone: &str) -> String {
     let chars = phone.chars().count();
     let keep = chars.min(4).min(chars.saturating_sub(2));
     let tail: String = phone.chars().skip(chars - keep).collect();
@@ -50,7 +50,7 @@ pub(super) fn masked_phone(phone: &str) -> String {
 /// `text` with every control or invisible character (newlines, ANSI
 /// escapes, bidi overrides) and backslash escaped, so that what a request
 /// put in it can neither break a line nor drive the terminal.
-pub(super) fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
         // Quotes are harmless on a terminal and common in error messages.

@@ -79,28 +79,28 @@ pub(super) async fn handle(
         content_type: header(CONTENT_TYPE),
         body: body.clone().unwrap_or_default(),
     };
-    if request.method == Method::GET && request.path == RECORDED_PATH {
-        return Ok(response(&recorded(&state, &request)));
-    }
-    let token_endpoint = request.path == TOKEN_PATH;
-    let (answer, recorded_body) = if body.is_none() {
+    let endpoint = endpoint(&request.method, &request.path);
+    let (answer, recorded_body) = match (body.is_some(), endpoint) {
+        (_, Endpoint::Recorded) => return Ok(response(&recorded(&state, &request))),
         // Over the limit (or cut short): answered without reading the rest.
-        (
+        (false, _) => (
             Answer::error(413, &format!("The request is larger than {limit} bytes")),
             None,
-        )
-    } else if token_endpoint {
-        let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-        (token(&state, &form), Some(Value::Object(form)))
-    } else {
-        let latency = state.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
-        if latency > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+        ),
+        (true, Endpoint::Token) => {
+            let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(&request.body)
+                .into_owned()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            (token(&state, &form), Some(Value::Object(form)))
         }
-        (api(&state, &request).await, recorded_body(&request))
+        (true, Endpoint::Api) => {
+            let latency = state.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
+            if latency > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+            }
+            (api(&state, &request).await, recorded_body(&request))
+        }
     };
     if answer.status != 200 {
         Counters::bump(&state.counters.failures);
@@ -115,9 +115,29 @@ pub(super) async fn handle(
             authorization: request.authorization,
             status: answer.status,
         },
-        token_endpoint,
+        endpoint == Endpoint::Token,
     );
     Ok(response)
+}
+
+/// What a request is for: the fake's own endpoints first, one line each,
+/// then the RBM API (whose methods [`route`] tells apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// `GET /rbm/requests`: not recorded.
+    Recorded,
+    /// The OAuth token endpoint: recorded apart, never rate-limited.
+    Token,
+    /// An RBM API call.
+    Api,
+}
+
+fn endpoint(method: &Method, path: &str) -> Endpoint {
+    match (method, path) {
+        (&Method::GET, RECORDED_PATH) => Endpoint::Recorded,
+        (_, TOKEN_PATH) => Endpoint::Token,
+        _ => Endpoint::Api,
+    }
 }
 
 /// The most a request to `path` may carry: an upload may be as large as the
@@ -247,7 +267,11 @@ async fn api(state: &State, request: &ReadRequest) -> Answer {
 /// One line per RBM API method.
 #[rustfmt::skip]
 async fn route(state: &State, request: &ReadRequest) -> Answer {
-    let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
+    // Google decodes the path: `%2B1222…` is the number `+1222…`.
+    let Some(decoded) = decoded_segments(&request.path) else {
+        return Answer::invalid("The request path is not valid UTF-8");
+    };
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (&request.method, segments.as_slice()) {
         (&Method::GET, ["v1", "phones", phone, "capabilities"]) => capabilities::get(state, request, phone),
         (&Method::POST, ["v1", "phones", phone, "agentMessages"]) => messages::create(state, request, phone),
@@ -259,6 +283,19 @@ async fn route(state: &State, request: &ReadRequest) -> Answer {
         (&Method::POST, ["upload", "v1", "files"]) => files::upload(state, request).await,
         _ => Answer::error(404, "Unknown method"),
     }
+}
+
+/// The path's segments, percent-decoded; `None` when one is not UTF-8.
+fn decoded_segments(path: &str) -> Option<Vec<String>> {
+    path.trim_start_matches('/')
+        .split('/')
+        .map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .ok()
+                .map(|decoded| decoded.into_owned())
+        })
+        .collect()
 }
 
 /// An OAuth error.
@@ -299,6 +336,20 @@ mod tests {
             recorded_body(&request("multipart/related; boundary=zz", body)),
             None
         );
+    }
+
+    #[test]
+    fn path_segments_are_percent_decoded() {
+        assert_eq!(
+            decoded_segments("/v1/phones/%2B12223334444/capabilities"),
+            Some(vec![
+                "v1".into(),
+                "phones".into(),
+                "+12223334444".into(),
+                "capabilities".into()
+            ])
+        );
+        assert_eq!(decoded_segments("/v1/phones/%FF/testers"), None);
     }
 
     #[test]
