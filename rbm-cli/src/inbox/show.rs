@@ -50,7 +50,7 @@ pub(super) fn masked_phone(phone: &str) -> String {
 /// `text` with every control or invisible character (newlines, ANSI
 /// escapes, bidi overrides) and backslash escaped, so that what a request
 /// put in it can neither break a line nor drive the terminal.
-pub(super) fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
         // Quotes are harmless on a terminal and common in error messages.
