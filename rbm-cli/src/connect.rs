@@ -17,7 +17,9 @@ pub(crate) fn client(agent: &AgentArg) -> Result<RbmApiClient, CliError> {
         .map(str::trim)
         .filter(|id| !id.is_empty());
     let client = match given {
-        // The environment with the agent replaced; `from_env` alone reads it.
+        // The environment with the agent replaced. Unlike `from_env`, this
+        // does not look at the machine's DMI name to find a Compute Engine
+        // metadata server: there, GCE_METADATA_HOST says so.
         Some(agent_id) => RbmApiClient::from_env_vars(|name| {
             if name == ENV_AGENT_ID {
                 Some(agent_id.to_owned())

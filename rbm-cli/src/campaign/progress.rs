@@ -2,12 +2,13 @@
 
 use std::io::IsTerminal as _;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use rbm_runtime::campaign::CampaignSummary;
 
 /// The bar's layout: this run's numbers (those done in an earlier run left
 /// out, so that the rate and the time left are this run's), then the counts.
-const TEMPLATE: &str = "[{elapsed_precise}] {bar:30} {pos}/{len} {msg} ({per_sec}, {eta} left)";
+/// The bar takes the width the text leaves on the terminal.
+const TEMPLATE: &str = "{wide_bar} {pos}/{len}: {msg}, {rate}, {eta} left";
 
 /// The progress of one run.
 #[derive(Debug, Clone)]
@@ -25,6 +26,12 @@ impl Progress {
         };
         let style = ProgressStyle::with_template(TEMPLATE)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                    let _ = write!(out, "{:.1}/s", state.per_sec());
+                },
+            )
             .progress_chars("=> ");
         let bar = ProgressBar::with_draw_target(Some(0), target).with_style(style);
         Self { bar }
