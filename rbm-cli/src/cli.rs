@@ -1,5 +1,7 @@
 //! The command line: every command, argument and its `--help`.
 
+use std::num::NonZeroU32;
+
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use rbm_runtime::store::StoreUrl;
 
@@ -9,7 +11,8 @@ const TOKEN_ENV: &str = "RBM_CLIENT_TOKEN";
 
 /// Develop Google RBM agents locally: chat with a bot, send it signed
 /// deliveries, play the RBM API for it, check its webhook the way the RBM
-/// console does, look after a bot's inbox.
+/// console does, look after a bot's inbox; and use the real RBM API:
+/// capabilities, reachability, testers, uploads, messages and campaigns.
 #[derive(Debug, Parser)]
 #[command(name = "rbm", version, propagate_version = true)]
 pub(crate) struct Cli {
@@ -50,6 +53,32 @@ pub(crate) enum Command {
     /// Works on the store the server uses (RBM_STORE), also while the server
     /// runs: a running server picks up retried dead letters by itself.
     Inbox(InboxArgs),
+    /// Ask the RBM API whether a number can receive the agent's messages,
+    /// and what its device supports (one feature a line).
+    ///
+    /// Exit code 0 when it is reachable, 1 when not. Uses the credentials
+    /// and settings the server reads: GOOGLE_APPLICATION_CREDENTIALS (or
+    /// gcloud's application-default credentials, or the metadata server),
+    /// RBM_AGENT_ID, RBM_API_BASE_URL.
+    Capability(CapabilityArgs),
+    /// Print the numbers of a list that can receive the agent's messages,
+    /// one a line (users.batchGet), and how many on stderr.
+    Reachable(ReachableArgs),
+    /// Manage the testers of an agent that is not launched yet.
+    Tester(TesterArgs),
+    /// Upload a file (a local path or an http(s) URL) to the RBM platform
+    /// and print its name (`files/…`), to send with
+    /// `rbm send-message --uploaded-file`.
+    Upload(UploadArgs),
+    /// Send one message to one number and print its id and send time.
+    SendMessage(SendMessageArgs),
+    /// Send one message to every number of a list, at a steady rate, with
+    /// the progress kept in the store (RBM_STORE).
+    ///
+    /// Run again with the same --name to resume an interrupted campaign:
+    /// every number gets the message once. Ctrl-C stops it; what was
+    /// recorded stays.
+    Campaign(CampaignArgs),
 }
 
 /// `rbm chat`.
@@ -321,4 +350,145 @@ pub(crate) struct DeadSelection {
     /// The store.
     #[command(flatten)]
     pub(crate) store: StoreArg,
+}
+
+/// The agent the RBM API commands act for.
+#[derive(Debug, Args)]
+pub(crate) struct AgentArg {
+    /// The agent's id (`name@rbm.goog`, from the RBM console). Default:
+    /// RBM_AGENT_ID, as the server reads it.
+    #[arg(long, value_name = "ID")]
+    pub(crate) agent_id: Option<String>,
+}
+
+/// `rbm capability`.
+#[derive(Debug, Args)]
+pub(crate) struct CapabilityArgs {
+    /// The phone number (E.164, `+12223334444`).
+    pub(crate) phone: String,
+    /// The agent.
+    #[command(flatten)]
+    pub(crate) agent: AgentArg,
+}
+
+/// `rbm reachable`.
+#[derive(Debug, Args)]
+pub(crate) struct ReachableArgs {
+    /// The file of numbers (E.164), one a line (`-`: standard input). Blank
+    /// lines and `#` comments are skipped.
+    pub(crate) file: String,
+    /// The agent.
+    #[command(flatten)]
+    pub(crate) agent: AgentArg,
+}
+
+/// `rbm tester`.
+#[derive(Debug, Args)]
+pub(crate) struct TesterArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: TesterCommand,
+}
+
+/// The `rbm tester` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TesterCommand {
+    /// Invite a number to test the agent and print the invitation's status
+    /// (PENDING until the user accepts; inviting again just asks).
+    Invite {
+        /// The phone number (E.164).
+        phone: String,
+        /// The agent.
+        #[command(flatten)]
+        agent: AgentArg,
+    },
+}
+
+/// `rbm upload`.
+#[derive(Debug, Args)]
+pub(crate) struct UploadArgs {
+    /// A local file (uploaded as bytes) or an http(s) URL the platform
+    /// fetches the file from.
+    #[arg(value_name = "PATH|URL")]
+    pub(crate) source: String,
+    /// A thumbnail at a public http(s) URL (else the platform makes one).
+    #[arg(long, value_name = "URL")]
+    pub(crate) thumbnail: Option<String>,
+    /// A description of the file for screen readers.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) description: Option<String>,
+    /// The content type of a local file (default: from its extension).
+    #[arg(long, value_name = "TYPE")]
+    pub(crate) content_type: Option<String>,
+    /// The agent.
+    #[command(flatten)]
+    pub(crate) agent: AgentArg,
+}
+
+/// The message `rbm send-message` and `rbm campaign` send: exactly one of
+/// the simple forms.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct MessageArg {
+    /// A text message.
+    #[arg(long)]
+    pub(crate) text: Option<String>,
+    /// A file the platform fetches from this http(s) URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) file_url: Option<String>,
+    /// A file uploaded beforehand (`rbm upload`), by its name `files/…`.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) uploaded_file: Option<String>,
+}
+
+/// `rbm send-message`.
+#[derive(Debug, Args)]
+pub(crate) struct SendMessageArgs {
+    /// The recipient (E.164).
+    pub(crate) phone: String,
+    /// What to send.
+    #[command(flatten)]
+    pub(crate) message: MessageArg,
+    /// Derive the message id from this key (an order number, a date): the
+    /// same key to the same number is sent once, however often the command
+    /// runs. Without it every run sends a new message.
+    #[arg(long)]
+    pub(crate) key: Option<String>,
+    /// The agent.
+    #[command(flatten)]
+    pub(crate) agent: AgentArg,
+}
+
+/// `rbm campaign`.
+#[derive(Debug, Args)]
+pub(crate) struct CampaignArgs {
+    /// The file of numbers (E.164), one a line (`-`: standard input). Blank
+    /// lines and `#` comments are skipped, repeats sent once.
+    pub(crate) file: String,
+    /// What to send.
+    #[command(flatten)]
+    pub(crate) message: MessageArg,
+    /// The campaign's name: letters, digits, `-`, `_`, `.`. The same name
+    /// resumes the campaign; a new name sends to every number again.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// Messages a second (default 20, under a new project's quota).
+    #[arg(long, value_name = "N", conflicts_with = "unlimited")]
+    pub(crate) rate: Option<NonZeroU32>,
+    /// No rate limit: as fast as --concurrency and the API's quota allow.
+    #[arg(long)]
+    pub(crate) unlimited: bool,
+    /// Do not ask users.batchGet first which numbers are reachable: a
+    /// send's 404 says so instead.
+    #[arg(long)]
+    pub(crate) no_precheck: bool,
+    /// Sends in flight at once.
+    #[arg(long, value_name = "N", default_value_t = u16::try_from(rbm_runtime::campaign::DEFAULT_CONCURRENCY).unwrap_or(16), value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: u16,
+    /// Where the progress is kept.
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// The agent.
+    #[command(flatten)]
+    pub(crate) agent: AgentArg,
 }

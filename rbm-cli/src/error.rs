@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use rbm_runtime::api::{ApiConfigError, ApiError};
+use rbm_runtime::campaign::CampaignError;
 use rbm_runtime::store::{EntryId, StoreError, StoreUrlError};
 use rbm_runtime::testing::TransportError;
 use rbm_runtime::testing::fake_api::RemoteFakeApiError;
@@ -80,6 +82,44 @@ pub(crate) enum CliError {
     /// The store could not be opened, read or written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// No agent id for a command of the RBM API.
+    #[error(
+        "no agent id: set RBM_AGENT_ID or give --agent-id (the agent's id, name@rbm.goog, from the RBM console)"
+    )]
+    NoAgentId,
+    /// No credentials for the RBM API.
+    #[error(
+        "no RBM API credentials: set {setting} to a service-account key file (or run `gcloud auth application-default login`); RBM_API_BASE_URL picks another endpoint"
+    )]
+    NoCredentials {
+        /// The setting that names a key file.
+        setting: &'static str,
+    },
+    /// The RBM API settings cannot be used (a key file, a URL).
+    #[error(transparent)]
+    ApiConfig(#[from] ApiConfigError),
+    /// An RBM API call failed.
+    #[error("{}", crate::api_failure::describe(.0))]
+    Api(#[source] ApiError),
+    /// A campaign cannot start or go on.
+    #[error("{}", campaign_failure(.0))]
+    Campaign(#[source] CampaignError),
+    /// A file given on the command line cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A signal stopped a campaign; what it recorded stays.
+    #[error("stopped by {signal}: what was sent is recorded; run the same command again to resume")]
+    Interrupted {
+        /// The signal's name.
+        signal: &'static str,
+        /// The exit code: 128 + the signal's number.
+        code: u8,
+    },
     /// Local I/O failed (the key file, the fake RBM API's socket, stdin).
     #[error("{what}: {source}")]
     Io {
@@ -95,8 +135,14 @@ impl CliError {
     /// when a signal stopped the tool, 1 for the rest.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Usage(_) | Self::StoreUrl(_) | Self::MemoryStore => 2,
-            Self::Stopped { code, .. } => *code,
+            Self::Usage(_)
+            | Self::StoreUrl(_)
+            | Self::MemoryStore
+            | Self::NoAgentId
+            | Self::NoCredentials { .. }
+            | Self::ApiConfig(_)
+            | Self::Campaign(CampaignError::Name(_)) => 2,
+            Self::Stopped { code, .. } | Self::Interrupted { code, .. } => *code,
             _ => 1,
         }
     }
@@ -104,6 +150,30 @@ impl CliError {
     /// An I/O error while doing `what`.
     pub(crate) fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> Self {
         move |source| Self::Io { what, source }
+    }
+}
+
+impl From<ApiError> for CliError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<CampaignError> for CliError {
+    fn from(error: CampaignError) -> Self {
+        Self::Campaign(error)
+    }
+}
+
+/// A campaign's failure, its RBM API part described like any other's.
+fn campaign_failure(error: &CampaignError) -> String {
+    match error {
+        CampaignError::Precheck(api) => format!(
+            "the reachability check (users.batchGet) failed: {}; --no-precheck finds unreachable numbers by sending",
+            crate::api_failure::describe(api)
+        ),
+        CampaignError::Name(_) => format!("--name: {error}"),
+        _ => error.to_string(),
     }
 }
 

@@ -1,17 +1,29 @@
 //! `rbm`: chat with an RBM bot locally, send it signed deliveries, play the
-//! RBM API for it, verify its webhook, look after its inbox. See `rbm --help`.
+//! RBM API for it, verify its webhook, look after its inbox; use the real
+//! RBM API (capabilities, reachability, testers, uploads, messages,
+//! campaigns). See `rbm --help`.
 
 mod api;
+mod api_failure;
 mod api_lines;
+mod campaign;
+mod capability;
 mod chat;
 mod cli;
+mod connect;
 mod error;
 mod inbox;
 mod key_dir;
 mod kinds;
+mod message_arg;
+mod numbers;
+mod reachable;
 mod render;
 mod send;
+mod send_message;
 mod signals;
+mod tester;
+mod upload;
 mod verify;
 
 use std::process::ExitCode;
@@ -40,6 +52,12 @@ fn main() -> ExitCode {
             Command::Api(args) => api::run(args).await.map(|()| true),
             Command::Verify(args) => verify::run(args).await,
             Command::Inbox(args) => inbox::run(args).await,
+            Command::Capability(args) => capability::run(args).await,
+            Command::Reachable(args) => reachable::run(args).await,
+            Command::Tester(args) => tester::run(args).await,
+            Command::Upload(args) => upload::run(args).await,
+            Command::SendMessage(args) => send_message::run(args).await,
+            Command::Campaign(args) => campaign::run(args).await,
         }
     });
     // Do not wait for tasks blocked on stdin.

@@ -17,6 +17,8 @@ use rbm_runtime::store::{self, Store, StoreConfig, StoreUrl};
 use crate::cli::{InboxArgs, InboxCommand, StoreArg};
 use crate::error::CliError;
 
+pub(crate) use show::one_line;
+
 /// Runs an `rbm inbox` command.
 pub(crate) async fn run(args: InboxArgs) -> Result<bool, CliError> {
     match args.command {
@@ -84,7 +86,7 @@ fn exists(path: &Path) -> bool {
 /// the server's own limits (`RBM_DEDUPE_*`) may be larger than the
 /// defaults, and pruning a mark it still keeps would let a redelivery be
 /// handled twice. The server prunes by itself.
-fn never_prunes() -> StoreConfig {
+pub(crate) fn never_prunes() -> StoreConfig {
     StoreConfig::default()
         .with_mark_ttl(Duration::MAX)
         .with_mark_capacity(usize::MAX)
