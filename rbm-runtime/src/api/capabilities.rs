@@ -29,8 +29,10 @@ pub enum Feature {
     ActionShareLocation,
     /// The "view location" action.
     ActionViewLocation,
-    /// The "open URL" action in a web view.
-    ActionOpenUrlInWebview,
+    /// Revoking messages.
+    Revocation,
+    /// Payments (version 1).
+    PaymentsV1,
     /// A feature this version does not know, by its API name.
     Other(String),
 }
@@ -46,7 +48,8 @@ impl Feature {
             Self::ActionOpenUrl => "ACTION_OPEN_URL",
             Self::ActionShareLocation => "ACTION_SHARE_LOCATION",
             Self::ActionViewLocation => "ACTION_VIEW_LOCATION",
-            Self::ActionOpenUrlInWebview => "ACTION_OPEN_URL_IN_WEBVIEW",
+            Self::Revocation => "REVOCATION",
+            Self::PaymentsV1 => "PAYMENTS_V1",
             Self::Other(name) => name,
         }
     }
@@ -62,7 +65,8 @@ impl From<String> for Feature {
             "ACTION_OPEN_URL" => Self::ActionOpenUrl,
             "ACTION_SHARE_LOCATION" => Self::ActionShareLocation,
             "ACTION_VIEW_LOCATION" => Self::ActionViewLocation,
-            "ACTION_OPEN_URL_IN_WEBVIEW" => Self::ActionOpenUrlInWebview,
+            "REVOCATION" => Self::Revocation,
+            "PAYMENTS_V1" => Self::PaymentsV1,
             _ => Self::Other(name),
         }
     }
@@ -153,10 +157,8 @@ mod tests {
             capabilities.features[2],
             Feature::Other("SOMETHING_NEW".into())
         );
-        assert_eq!(
-            Feature::ActionOpenUrlInWebview.to_string(),
-            "ACTION_OPEN_URL_IN_WEBVIEW"
-        );
+        assert_eq!(Feature::PaymentsV1.to_string(), "PAYMENTS_V1");
+        assert_eq!(Feature::from("REVOCATION".to_owned()), Feature::Revocation);
         let empty: Capabilities = serde_json::from_str("{}").expect("parses");
         assert!(empty.features.is_empty());
     }
