@@ -1,6 +1,5 @@
 //! Lists of phone numbers, one a line, from a file or standard input.
 
-use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::PathBuf;
 
@@ -23,27 +22,6 @@ pub(crate) fn read_lines(file: &str) -> Result<Vec<String>, CliError> {
     Ok(text.lines().map(str::to_owned).collect())
 }
 
-/// The distinct E.164 numbers of `lines`, in their order, and the line
-/// numbers (from 1) of the lines that are not numbers. Blank lines and `#`
-/// comments are skipped, as a campaign skips them.
-pub(crate) fn distinct(lines: &[String]) -> (Vec<String>, Vec<usize>) {
-    let mut seen = HashSet::with_capacity(lines.len());
-    let mut numbers = Vec::with_capacity(lines.len());
-    let mut invalid = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if !rbm_runtime::api::is_e164(line) {
-            invalid.push(index + 1);
-        } else if seen.insert(line) {
-            numbers.push(line.to_owned());
-        }
-    }
-    (numbers, invalid)
-}
-
 /// `lines 3, 7 and 9 are`, `line 4 is`: the line numbers of a summary,
 /// the first 20 of them.
 pub(crate) fn line_list(lines: &[usize]) -> String {
@@ -62,24 +40,6 @@ pub(crate) fn line_list(lines: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_read_once_each_with_bad_lines_reported() {
-        let lines: Vec<String> = [
-            "+12223334444",
-            "",
-            "# note",
-            " +12223335555 ",
-            "+12223334444",
-            "12345",
-        ]
-        .iter()
-        .map(|line| (*line).to_owned())
-        .collect();
-        let (numbers, invalid) = distinct(&lines);
-        assert_eq!(numbers, ["+12223334444", "+12223335555"]);
-        assert_eq!(invalid, [6]);
-    }
 
     #[test]
     fn line_lists_read_as_english() {

@@ -11,7 +11,7 @@ use crate::{connect, numbers};
 pub(crate) async fn run(args: ReachableArgs) -> Result<bool, CliError> {
     let client = connect::client(&args.agent)?;
     let lines = numbers::read_lines(&args.file)?;
-    let (numbers, invalid) = numbers::distinct(&lines);
+    let (numbers, invalid) = rbm_runtime::campaign::numbers_of(&lines);
     let found = if numbers.is_empty() {
         Default::default()
     } else {

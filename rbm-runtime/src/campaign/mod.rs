@@ -206,9 +206,10 @@ fn burst(rate: NonZeroU32) -> NonZeroU32 {
     NonZeroU32::new(rate.get().div_ceil(10)).unwrap_or(NonZeroU32::MIN)
 }
 
-/// The distinct E.164 numbers of `lines` in their order, and the positions
-/// (from 1) of the lines that are not numbers.
-fn numbers_of(lines: &[String]) -> (Vec<String>, Vec<usize>) {
+/// The distinct E.164 numbers of a list given one a line, in their order,
+/// and the positions (from 1) of the lines that are not numbers; blank
+/// lines and `#` comments are skipped. A campaign reads its list so.
+pub fn numbers_of(lines: &[String]) -> (Vec<String>, Vec<usize>) {
     let mut seen = HashSet::with_capacity(lines.len());
     let mut numbers = Vec::with_capacity(lines.len());
     let mut invalid = Vec::new();

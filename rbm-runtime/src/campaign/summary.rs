@@ -60,9 +60,41 @@ impl fmt::Display for CampaignSummary {
         if self.resumed > 0 {
             write!(f, " ({} done in an earlier run)", self.resumed)?;
         }
-        if !self.invalid.is_empty() {
-            write!(f, "; {} lines are not E.164 numbers", self.invalid.len())?;
+        match self.invalid.len() {
+            0 => {}
+            1 => write!(f, "; 1 line is not an E.164 number")?,
+            lines => write!(f, "; {lines} lines are not E.164 numbers")?,
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_reads_well_in_the_singular_and_plural() {
+        let mut summary = CampaignSummary {
+            total: 5,
+            sent: 3,
+            not_reachable: 1,
+            unfinished: 1,
+            resumed: 2,
+            invalid: vec![7],
+            ..CampaignSummary::default()
+        };
+        summary.failed.insert("403: no".into(), 1);
+        assert_eq!(
+            summary.to_string(),
+            "3 sent, 1 not reachable, 1 failed, 1 unfinished (run again to retry them) of 5 numbers \
+             (2 done in an earlier run); 1 line is not an E.164 number"
+        );
+        summary.invalid.push(9);
+        assert!(
+            summary
+                .to_string()
+                .ends_with("; 2 lines are not E.164 numbers")
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use super::InboxLimits;
 use super::lanes::Step;
@@ -122,6 +123,7 @@ impl Runner {
                 self.handling
                     .attempt(job.agent.as_ref(), &job.delivery, &job.identity),
             )
+            .instrument(delivery_span(&job))
             .await;
         let attempts = job.attempts.saturating_add(1);
         let step = match (&attempted.attempt, attempted.attempt.reason()) {
@@ -301,4 +303,20 @@ pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The span of a stored delivery's handling, for structured logs: every line
+/// it logs (its replies, their retries, its outcome) carries the entry and
+/// the Pub/Sub message id, as the line that stored it did. None for text
+/// logs, where a span would be formatted for nothing on every job.
+fn delivery_span(job: &Job) -> tracing::Span {
+    if crate::logging::structured() {
+        tracing::info_span!(
+            "delivery",
+            entry = job.id.0,
+            delivery_id = job.delivery.pubsub_message_id.as_deref()
+        )
+    } else {
+        tracing::Span::none()
+    }
 }

@@ -27,8 +27,9 @@ use crate::error::Error;
 /// [`RbmApiClient::from_env`]; `RBM_API_BASE_URL` picks the endpoint), and
 /// to the log otherwise. Logs go to stderr, filtered by `RUST_LOG` (default `info`).
 pub async fn serve_from_env<A: Agent>(agent: A) -> Result<(), Error> {
+    let format = crate::logging::LogFormat::from_env()?;
     // Held until the server has stopped, so the last lines are flushed.
-    let _log = crate::logging::init();
+    let _log = crate::logging::init_with(format);
     let config = ServerConfig::from_env()?;
     let webhook = EnvWebhook::from_env()?;
     let mut builder =

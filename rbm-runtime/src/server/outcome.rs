@@ -201,6 +201,10 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
     if !at_level!(level, enabled) {
         return;
     }
+    if crate::logging::structured() {
+        structured(level, outcome, facts, latency);
+        return;
+    }
     let line = line(outcome, facts, latency);
     macro_rules! emit {
         ($level:expr) => {
@@ -208,6 +212,61 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
         };
     }
     at_level!(level, emit)
+}
+
+/// The event of a request with each fact a field, for JSON logs: the
+/// values are JSON strings there, escaped by the format. The sender is
+/// masked as in text lines.
+fn structured(level: Level, outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) {
+    let delivery = facts.delivery.as_ref();
+    let payload = delivery.map(|d| &d.payload);
+    let sender = payload
+        .and_then(Payload::phone_number)
+        .map(|phone| MaskedPhone(phone).to_string());
+    let entry = match outcome {
+        Outcome::Stored(entry) => Some(entry.0),
+        _ => None,
+    };
+    let reason = reason(outcome).map(ToString::to_string);
+    macro_rules! emit {
+        ($level:expr) => {
+            tracing::event!(
+                target: "rbm::delivery",
+                $level,
+                path = facts.path,
+                kind = payload.map_or("-", |p| p.kind().as_str()),
+                agent = payload.and_then(Payload::agent_id),
+                route = facts.route.map(|r| r.name),
+                sender,
+                outcome = outcome.label(),
+                status = outcome.status().as_u16(),
+                latency_us = latency.as_micros() as u64,
+                entry,
+                delivery_id = delivery.and_then(|d| d.pubsub_message_id.as_deref()),
+                reason,
+                "delivery"
+            )
+        };
+    }
+    match level {
+        Level::INFO => emit!(Level::INFO),
+        Level::WARN => emit!(Level::WARN),
+        _ => emit!(Level::DEBUG),
+    }
+}
+
+/// Why a request failed, when it did.
+fn reason(outcome: &Outcome) -> Option<&dyn std::fmt::Display> {
+    match outcome {
+        Outcome::Unhandleable(reason)
+        | Outcome::Undeliverable(reason)
+        | Outcome::Failed(reason)
+        | Outcome::StoreFailed(reason)
+        | Outcome::BadRequest(reason) => Some(reason),
+        Outcome::Unauthorized(error) => Some(error),
+        Outcome::Panicked(message) => Some(message),
+        _ => None,
+    }
 }
 
 /// The one line of a request. It is assembled by hand and handed to tracing
@@ -243,17 +302,7 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
         line.push_str(" entry=");
         line.push_str(itoa::Buffer::new().format(entry.0));
     }
-    let reason: Option<&dyn std::fmt::Display> = match outcome {
-        Outcome::Unhandleable(reason)
-        | Outcome::Undeliverable(reason)
-        | Outcome::Failed(reason)
-        | Outcome::StoreFailed(reason)
-        | Outcome::BadRequest(reason) => Some(reason),
-        Outcome::Unauthorized(error) => Some(error),
-        Outcome::Panicked(message) => Some(message),
-        _ => None,
-    };
-    if let Some(reason) = reason {
+    if let Some(reason) = reason(outcome) {
         use std::fmt::Write as _;
         let _ = write!(line, " reason={}", Escaped(reason));
     }
