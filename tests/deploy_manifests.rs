@@ -111,7 +111,10 @@ impl ContainerEnv {
             from_elsewhere: Vec::new(),
         };
         for variable in array(&container["env"]) {
-            let name = variable["name"].as_str().expect("a named variable").to_owned();
+            let name = variable["name"]
+                .as_str()
+                .expect("a named variable")
+                .to_owned();
             match variable["value"].as_str() {
                 Some(value) => {
                     env.literal.insert(name, value.to_owned());
@@ -217,7 +220,10 @@ fn every_probe_asks_the_health_endpoints_on_the_port_the_bot_listens_on() {
                 );
                 probes.insert(probe, ());
             }
-            assert!(probes.contains_key("livenessProbe"), "{file}: no liveness probe");
+            assert!(
+                probes.contains_key("livenessProbe"),
+                "{file}: no liveness probe"
+            );
             // Kubernetes sends traffic by readiness; Cloud Run by startup.
             let ready = if document.is_kubernetes_workload() {
                 "readinessProbe"
@@ -306,14 +312,22 @@ fn one_replica_per_sqlite_file_and_a_shared_store_for_several() {
                         claims.contains(&mount["name"].as_str().unwrap_or_default())
                             && path.starts_with(mount["mountPath"].as_str().unwrap_or("?"))
                     });
-                    assert!(on_claim, "{file}: {} is not on a claimed volume", path.display());
+                    assert!(
+                        on_claim,
+                        "{file}: {} is not on a claimed volume",
+                        path.display()
+                    );
                     assert!(
                         pod["securityContext"]["fsGroup"].is_u64(),
                         "{file}: the volume is not made the bot's group's"
                     );
                 }
                 ("apps/v1", _) if replicas > 1 => {
-                    assert!(store_is_shared, "{file}: {replicas} replicas on {}", config.store);
+                    assert!(
+                        store_is_shared,
+                        "{file}: {replicas} replicas on {}",
+                        config.store
+                    );
                 }
                 ("apps/v1", _) => {}
                 _ => {
@@ -324,7 +338,8 @@ fn one_replica_per_sqlite_file_and_a_shared_store_for_several() {
                         "{file}: a {} store on Cloud Run",
                         config.store
                     );
-                    let annotations = &document.value["spec"]["template"]["metadata"]["annotations"];
+                    let annotations =
+                        &document.value["spec"]["template"]["metadata"]["annotations"];
                     let max_scale = annotations["autoscaling.knative.dev/maxScale"].as_str();
                     if !store_is_shared {
                         assert_eq!(max_scale, Some("1"), "{file}: a memory store per instance");
@@ -368,7 +383,11 @@ fn services_and_ingresses_reach_the_bots_port() {
             let reached = array(&pod["containers"])
                 .iter()
                 .any(|container| probe_port(container, target).is_some());
-            assert!(reached, "{}: targetPort {target} is no container's", service.file);
+            assert!(
+                reached,
+                "{}: targetPort {target} is no container's",
+                service.file
+            );
         }
     }
     let ingresses = documents
@@ -423,7 +442,9 @@ fn unit_seconds(span: &str) -> u64 {
     span.split_whitespace()
         .map(|part| {
             let digits = part.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-            let number: u64 = digits.parse().unwrap_or_else(|_| panic!("a time span: {span}"));
+            let number: u64 = digits
+                .parse()
+                .unwrap_or_else(|_| panic!("a time span: {span}"));
             match &part[digits.len()..] {
                 "" | "s" | "sec" => number,
                 "min" | "m" => number * 60,
@@ -460,7 +481,10 @@ fn the_systemd_unit_restarts_the_bot_and_waits_for_its_drain() {
             "{file}: TimeoutStopSec={stop}s, the drain takes up to {:?}",
             server_drain()
         );
-        assert!(one("User").is_some_and(|user| user != "root"), "{file}: runs as root");
+        assert!(
+            one("User").is_some_and(|user| user != "root"),
+            "{file}: runs as root"
+        );
 
         let env: HashMap<String, String> = service
             .iter()
@@ -478,7 +502,12 @@ fn the_systemd_unit_restarts_the_bot_and_waits_for_its_drain() {
         };
         // In the unit's state directory, on the disk it waits for.
         let state = Path::new("/var/lib").join(one("StateDirectory").expect("a StateDirectory"));
-        assert!(path.starts_with(&state), "{file}: {} is not in {}", path.display(), state.display());
+        assert!(
+            path.starts_with(&state),
+            "{file}: {} is not in {}",
+            path.display(),
+            state.display()
+        );
         let mounts = unit_settings(&text, "Unit")
             .into_iter()
             .filter(|(k, _)| k == "RequiresMountsFor")
