@@ -83,26 +83,24 @@ fn stage_user(stage: &Stage<'_, '_>) -> Option<String> {
     })
 }
 
-/// The COPY instructions of a stage: (`--from`, `--chown`, sources, destination).
-fn stage_copies<'s>(
-    stage: &'s Stage<'_, '_>,
-) -> Vec<(Option<&'s str>, Option<&'s str>, Vec<&'s str>, &'s str)> {
+/// A COPY instruction: where from, to whom, to where.
+struct Copied<'s> {
+    from: Option<&'s str>,
+    chown: Option<&'s str>,
+    dest: &'s str,
+}
+
+/// The COPY instructions of a stage.
+fn stage_copies<'s>(stage: &'s Stage<'_, '_>) -> Vec<Copied<'s>> {
     stage
         .instructions
         .iter()
         .filter_map(|i| match i {
-            Instruction::Copy(copy) => Some((
-                flag(&copy.options, "from"),
-                flag(&copy.options, "chown"),
-                copy.src
-                    .iter()
-                    .filter_map(|source| match source {
-                        parse_dockerfile::Source::Path(path) => Some(path.value.as_ref()),
-                        _ => None,
-                    })
-                    .collect(),
-                copy.dest.value.as_ref(),
-            )),
+            Instruction::Copy(copy) => Some(Copied {
+                from: flag(&copy.options, "from"),
+                chown: flag(&copy.options, "chown"),
+                dest: copy.dest.value.as_ref(),
+            }),
             _ => None,
         })
         .collect()
@@ -233,7 +231,7 @@ fn the_final_stage_runs_the_builders_binary_as_a_non_root_user() {
     assert!(
         stage_copies(&last)
             .iter()
-            .any(|(from, _, _, dest)| *from == Some(builder.as_str()) && *dest == entrypoint),
+            .any(|copied| copied.from == Some(builder.as_str()) && copied.dest == entrypoint),
         "{entrypoint} is not copied from the {builder} stage"
     );
 
@@ -308,9 +306,9 @@ fn the_final_stage_listens_where_it_exposes_and_stores_on_its_own_volume() {
     // The directory is the bot's, or SQLite cannot create its file there.
     let user = stage_user(&last).expect("a USER");
     assert!(
-        stage_copies(&last).iter().any(|(_, chown, _, dest)| {
-            Path::new(dest) == directory
-                && chown.and_then(|owner| owner.split(':').next()) == Some(user.as_str())
+        stage_copies(&last).iter().any(|copied| {
+            Path::new(copied.dest) == directory
+                && copied.chown.and_then(|owner| owner.split(':').next()) == Some(user.as_str())
         }),
         "{} is not made the bot's own ({user})",
         directory.display()
