@@ -20,6 +20,7 @@ mod handler_error;
 mod inbox;
 pub mod logging;
 mod mask;
+mod metrics;
 pub mod prelude;
 pub mod protocol;
 pub mod reply;

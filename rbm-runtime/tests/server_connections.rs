@@ -14,7 +14,7 @@ use support::{
 };
 
 #[tokio::test]
-async fn shutdown_lets_the_request_in_flight_finish_and_refuses_new_connections() {
+async fn shutdown_lets_the_request_in_flight_finish_and_refuses_new_deliveries() {
     let agent = Recorder::new("agent");
     agent.script([Action::hold(), Action::sleep_ms(300)]);
     let TestServer {
@@ -33,13 +33,26 @@ async fn shutdown_lets_the_request_in_flight_finish_and_refuses_new_connections(
     agent.wait_for_calls(1).await;
     let shutdown = tokio::spawn(server.shutdown());
 
-    // New connections are refused while the request is still in flight.
+    // New deliveries are refused with 503 (Google delivers them again)
+    // while the request is still in flight; the port stays open so that
+    // health probes see the drain.
+    let readyz = support::url(addr, "/readyz");
     within(async {
-        while TcpStream::connect(addr).await.is_ok() {
+        while support::client()
+            .get(&readyz)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .ok()
+            != Some(503)
+        {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await;
+    let late = push(&url, &text_message(PHONE, "MxLate", "hi"), &pubsub_id()).await;
+    assert_eq!(late.status().as_u16(), 503);
+    assert_eq!(agent.calls(), 1, "a delivery was taken during the drain");
     assert!(!in_flight.is_finished(), "the request was cut short");
     assert!(
         !shutdown.is_finished(),

@@ -10,11 +10,15 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::mask::MaskedPhone;
+use crate::metrics::ApiStatus;
 
 use super::client::RbmApiClient;
 use super::error::{ApiError, google_error_message};
 use super::http::{self, ExchangeError, StatusClass};
 use super::retry::GiveUp;
+
+/// What a call waits for while its request is out (see [`Progress`]).
+const ANSWER: &str = "the API's answer";
 
 /// One API call: what it is, where it goes, what it carries.
 #[derive(Debug)]
@@ -99,16 +103,32 @@ impl RbmApiClient {
         let limit = call
             .limits
             .map_or(self.inner.retry.deadline, |limits| limits.deadline);
-        let deadline = Instant::now() + limit;
+        let started = Instant::now();
+        let deadline = started + limit;
         let mut progress = Progress::default();
         let attempts = self.attempts(&call, deadline, &mut progress);
-        match tokio::time::timeout_at(deadline, attempts).await {
+        let result = match tokio::time::timeout_at(deadline, attempts).await {
             Ok(result) => result,
             Err(_elapsed) => {
+                if progress.waiting_for == ANSWER {
+                    // The try the deadline cut short got no answer.
+                    self.count_exchange(&call, None);
+                }
                 let error = progress.out_of_time(limit);
                 tracing::warn!(call = call.name, to = %call.to(), %error, "RBM API call abandoned at its deadline");
                 Err(error)
             }
+        };
+        if let Some(metrics) = self.inner.metrics.get() {
+            metrics.called_in(call.name, started.elapsed());
+        }
+        result
+    }
+
+    /// Counts one HTTP exchange of `call` in the metrics, if any.
+    fn count_exchange(&self, call: &Call<'_>, status: Option<u16>) {
+        if let Some(metrics) = self.inner.metrics.get() {
+            metrics.exchanged(call.name, ApiStatus(status));
         }
     }
 
@@ -127,9 +147,14 @@ impl RbmApiClient {
             self.inner.quota.wait().await;
             progress.waiting_for = "an access token";
             let token = self.inner.tokens.token().await?;
-            progress.waiting_for = "the API's answer";
+            progress.waiting_for = ANSWER;
             progress.attempts += 1;
             let attempt = progress.attempts;
+            if attempt > 1
+                && let Some(metrics) = self.inner.metrics.get()
+            {
+                metrics.retried(call.name);
+            }
             let mut request = self
                 .inner
                 .http
@@ -143,13 +168,19 @@ impl RbmApiClient {
             if let Some(limits) = call.limits {
                 request = request.timeout(limits.request_timeout);
             }
-            let (message, status, retry_after) = match http::exchange(request).await {
+            let exchanged = http::exchange(request).await;
+            progress.waiting_for = "the next try";
+            let (message, status, retry_after) = match exchanged {
                 Err(ExchangeError::Unsendable(error)) => {
                     return Err(ApiError::InvalidRequest(error.to_string()));
                 }
-                Err(ExchangeError::NoAnswer(error)) => (error.to_string(), None, None),
+                Err(ExchangeError::NoAnswer(error)) => {
+                    self.count_exchange(call, None);
+                    (error.to_string(), None, None)
+                }
                 Ok(answer) => {
                     let status = answer.status;
+                    self.count_exchange(call, Some(status.as_u16()));
                     let class = http::classify(status);
                     if class == StatusClass::Success {
                         tracing::debug!(call = call.name, to = %call.to(), attempt, "RBM API call succeeded");

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use reqwest::Method;
 use url::Url;
 
+use crate::metrics::{ApiMetrics, ApiMetricsSlot};
 use crate::reply::TrafficType;
 use crate::sender::{OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
 
@@ -42,6 +43,9 @@ pub(super) struct Inner {
     pub(super) batch_get_limiter: governor::DefaultDirectRateLimiter,
     /// A `429` pauses every call of the client (and its clones).
     pub(super) quota: super::quota::QuotaGate,
+    /// The metrics of the server whose replies the client sends, once one
+    /// sets them (see [`RbmApiClient::measure_with`]); empty otherwise.
+    pub(super) metrics: ApiMetricsSlot,
 }
 
 impl std::fmt::Debug for RbmApiClient {
@@ -153,7 +157,8 @@ impl RbmApiClientBuilder {
         if let Some(deadline) = self.deadline {
             retry.deadline = deadline;
         }
-        let tokens = TokenSource::new(self.credentials, token_http, retry);
+        let metrics = ApiMetricsSlot::default();
+        let tokens = TokenSource::new(self.credentials, token_http, retry, Arc::clone(&metrics));
         Ok(RbmApiClient {
             inner: Arc::new(Inner {
                 http,
@@ -164,6 +169,7 @@ impl RbmApiClientBuilder {
                 tokens,
                 batch_get_limiter: super::reachable::batch_get_limiter(),
                 quota: super::quota::QuotaGate::default(),
+                metrics,
             }),
         })
     }
@@ -194,6 +200,13 @@ fn parse_base_url(value: &str, setting: &'static str) -> Result<Url, ApiConfigEr
 }
 
 impl RbmApiClient {
+    /// Counts this client's calls (and its clones') in a server's metrics.
+    /// The first server to set them keeps them; a client no server measures
+    /// only checks an empty slot per call.
+    pub(crate) fn measure_with(&self, metrics: &Arc<ApiMetrics>) {
+        let _ = self.inner.metrics.set(Arc::clone(metrics));
+    }
+
     /// A builder for a client authenticating with `credentials`: a
     /// [`ServiceAccountKey`](super::ServiceAccountKey), an
     /// [`AuthorizedUser`](super::AuthorizedUser), a

@@ -15,6 +15,7 @@ use super::auth::{Credentials, CredentialsKind};
 use super::http::{self, ExchangeError, StatusClass};
 use super::retry::{GiveUp, RetryPolicy};
 use super::token_request::{endpoint, refusal, token_request};
+use crate::metrics::ApiMetricsSlot;
 /// Refresh this long before expiry at most (one minute of an hour's token).
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
@@ -112,6 +113,8 @@ const FAILURE_MEMORY: Duration = Duration::from_secs(1);
 /// What a refresh needs, shared with the task that runs it.
 struct Fetcher {
     credentials: Credentials,
+    /// The client's metrics, once a server sets them.
+    metrics: ApiMetricsSlot,
     http: reqwest::Client,
     retry: RetryPolicy,
     requests: AtomicU64,
@@ -120,10 +123,16 @@ struct Fetcher {
 impl TokenSource {
     /// A source asking for tokens with `http` (see
     /// [`Credentials::token_client`]), retrying within `retry`.
-    pub(crate) fn new(credentials: Credentials, http: reqwest::Client, retry: RetryPolicy) -> Self {
+    pub(crate) fn new(
+        credentials: Credentials,
+        http: reqwest::Client,
+        retry: RetryPolicy,
+        metrics: ApiMetricsSlot,
+    ) -> Self {
         Self {
             fetcher: Arc::new(Fetcher {
                 credentials,
+                metrics,
                 http,
                 retry,
                 requests: AtomicU64::new(0),
@@ -159,6 +168,9 @@ impl TokenSource {
                     let shared = Arc::clone(&self.slot);
                     tokio::spawn(async move {
                         let result = fetcher.fetch().await;
+                        if let Some(metrics) = fetcher.metrics.get() {
+                            metrics.refreshed(result.is_ok());
+                        }
                         tell.send_replace(Some(settle(&shared, result)));
                     });
                     outcome

@@ -12,6 +12,7 @@ use super::lanes::Step;
 use super::settled::Settled;
 use crate::agent::{Delivery, DynAgent};
 use crate::escape::Escaped;
+use crate::metrics::Counted;
 use crate::server::handling::{Attempt, Handling};
 use crate::store::{Entry, EntryId, Store, StoreError};
 
@@ -125,6 +126,7 @@ impl Runner {
             )
             .instrument(delivery_span(&job))
             .await;
+        let handled_in = started.elapsed();
         let attempts = job.attempts.saturating_add(1);
         let step = match (&attempted.attempt, attempted.attempt.reason()) {
             (Attempt::Handled, _) | (_, None) => {
@@ -204,6 +206,15 @@ impl Runner {
             step.reason(),
             started.elapsed(),
         );
+        if let Some(metrics) = &self.handling.metrics {
+            let webhook = metrics.webhook(self.handling.webhook_index(&job.path));
+            webhook.handled_in(handled_in);
+            webhook.attempted(Counted {
+                kind: Some(job.delivery.payload.kind()),
+                route: attempted.route,
+                outcome: step.index(),
+            });
+        }
         let failure = step.reason().map(str::to_owned).or(attempted.dropped);
         self.settled.ended(job.id, failure);
         match step {
@@ -267,7 +278,7 @@ enum Written {
 }
 
 /// What one attempt comes to.
-enum Verdict {
+pub(crate) enum Verdict {
     Done,
     Retry(String, Duration),
     Dead(String),
@@ -278,14 +289,28 @@ enum Verdict {
 }
 
 impl Verdict {
-    fn label(&self) -> &'static str {
+    /// The name of every verdict, in the order of [`index`](Self::index):
+    /// the `outcome` of an attempt's log line and metrics.
+    pub(crate) const LABELS: &'static [&'static str] = &[
+        "handled",
+        "retry",
+        "dead_letter",
+        "handed_over",
+        "settled_meanwhile",
+    ];
+
+    fn index(&self) -> usize {
         match self {
-            Self::Done => "handled",
-            Self::Retry(..) => "retry",
-            Self::Dead(_) => "dead_letter",
-            Self::HandedOver => "handed_over",
-            Self::Gone => "settled_meanwhile",
+            Self::Done => 0,
+            Self::Retry(..) => 1,
+            Self::Dead(_) => 2,
+            Self::HandedOver => 3,
+            Self::Gone => 4,
         }
+    }
+
+    fn label(&self) -> &'static str {
+        Self::LABELS[self.index()]
     }
 
     fn reason(&self) -> Option<&str> {

@@ -30,7 +30,7 @@ use std::time::Duration;
 pub(crate) use backoff::Backoff;
 #[cfg(feature = "testing")]
 pub(crate) use job::current_entry;
-pub(crate) use job::{Job, now_ms};
+pub(crate) use job::{Job, Verdict, now_ms};
 use lanes::{Lanes, Step};
 use lease_gate::LeaseGate;
 use queued::Queued;

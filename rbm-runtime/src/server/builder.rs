@@ -1,6 +1,7 @@
 //! Configuring a server from code: webhooks, settings, the store, and the
 //! checks that run before it starts.
 
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,13 +14,16 @@ use super::config::DeliveryMode;
 use super::config::{ServerConfig, check_path};
 use super::handling::Handling;
 use super::listener;
+use super::outcome::Outcome;
 use super::pipeline::{Mode, Pipeline};
 use super::running::{RunningServer, WebhookHandler, start};
 use super::sequencer::Sequencer;
 use super::webhook::{Target, Webhook};
 use crate::agent::{Agent, DynAgent};
+use crate::api::RbmApiClient;
 use crate::error::{ConfigError, Error};
-use crate::inbox::{Backoff, Inbox, InboxLimits};
+use crate::inbox::{Backoff, Inbox, InboxLimits, Verdict};
+use crate::metrics::{OutcomeNames, ServerMetrics};
 use crate::sender::{LogSender, ReplySender};
 use crate::store::{MemoryStore, Store, StoreConfig, StoreUrl};
 
@@ -58,6 +62,7 @@ impl Server {
             config: ServerConfig::default(),
             webhooks: Vec::new(),
             sender: None,
+            api_client: None,
             store: None,
             duplicate_agent_ids: Vec::new(),
         }
@@ -69,6 +74,9 @@ pub struct ServerBuilder {
     config: ServerConfig,
     webhooks: Vec<WebhookSpec>,
     sender: Option<Arc<dyn ReplySender>>,
+    /// The reply sender, when it is the RBM API client: its calls are
+    /// counted in the server's metrics.
+    api_client: Option<RbmApiClient>,
     store: Option<Arc<dyn Store>>,
     duplicate_agent_ids: Vec<String>,
 }
@@ -163,15 +171,30 @@ impl ServerBuilder {
         self
     }
 
-    /// Where replies go (default: the log, see [`LogSender`]).
+    /// Where replies go (default: the log, see [`LogSender`]). With
+    /// metrics on, the calls of an [`RbmApiClient`] are counted.
     pub fn reply_sender(mut self, sender: impl ReplySender) -> Self {
+        self.api_client = (&sender as &dyn Any)
+            .downcast_ref::<RbmApiClient>()
+            .cloned();
         self.sender = Some(Arc::new(sender));
         self
     }
 
-    /// Where replies go, shared with other code.
+    /// Where replies go, shared with other code (an [`RbmApiClient`] given
+    /// so is not counted in the metrics: give it with
+    /// [`reply_sender`](Self::reply_sender), a clone shares its connections).
     pub fn shared_reply_sender(mut self, sender: Arc<dyn ReplySender>) -> Self {
+        self.api_client = None;
         self.sender = Some(sender);
+        self
+    }
+
+    /// Serves Prometheus metrics on `addr` (`GET /metrics`), a listener of
+    /// their own (`RBM_METRICS_ADDR`; port 0 picks a free one, see
+    /// [`RunningServer::metrics_addr`]). Off by default.
+    pub fn metrics_addr(mut self, addr: SocketAddr) -> Self {
+        self.config.metrics_addr = Some(addr);
         self
     }
 
@@ -353,12 +376,28 @@ impl ServerBuilder {
             .into_iter()
             .map(|spec| Webhook::new(spec.path, &spec.token, spec.target))
             .collect();
+        let metrics = config.metrics_addr.map(|_| {
+            let inbox = (config.delivery == DeliveryMode::Inbox).then(|| Arc::clone(&store));
+            let metrics = Arc::new(ServerMetrics::new(
+                webhooks.iter().map(Webhook::routes).collect(),
+                OutcomeNames {
+                    request: Outcome::LABELS,
+                    attempt: Verdict::LABELS,
+                },
+                inbox,
+            ));
+            if let Some(client) = &self.api_client {
+                client.measure_with(metrics.api());
+            }
+            metrics
+        });
         let handling = Arc::new(Handling {
             webhooks: webhooks.into_boxed_slice(),
             sender,
             handler_timeout: config.handler_timeout,
             store: Arc::clone(&store),
             state_expires: config.state_ttl.is_some(),
+            metrics,
         });
         let mode = match config.delivery {
             DeliveryMode::Inline => Mode::Inline {
@@ -393,18 +432,46 @@ impl ServerBuilder {
 
     /// Checks the configuration, binds the socket and starts serving in the
     /// background. Fails with a message naming the setting or the address.
-    pub async fn bind(mut self) -> Result<RunningServer, Error> {
+    ///
+    /// The webhook port answers from the start: `/healthz` says the process
+    /// is up, `/readyz` says 503 (and deliveries get 503) until the store is
+    /// open and what a previous run left is queued.
+    pub async fn bind(self) -> Result<RunningServer, Error> {
+        self.check()?;
+        let addr = self.config.socket_addr();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let metrics_listener = match self.config.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| Error::Bind { addr, source })?,
+            ),
+            None => None,
+        };
+        let starting = start(&self.config, listener)?;
+        match self.open().await {
+            Ok((pipeline, config)) => starting.ready(pipeline, &config, metrics_listener),
+            Err(error) => {
+                starting.abandon().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Opens the store, assembles the pipeline and queues what a previous
+    /// run left, before anything new arrives.
+    async fn open(mut self) -> Result<(Arc<Pipeline>, ServerConfig), Error> {
         if self.store.is_none() && matches!(self.config.store, StoreUrl::Redis { .. }) {
             // A shared store is connected to here, asynchronously; a file
             // store is opened by `assemble`, blocking briefly.
-            self.check()?;
             let store = crate::store::open(&self.config.store, store_config(&self.config))
                 .await
                 .map_err(|source| Error::Store { source })?;
             self.store = Some(store);
         }
         let (pipeline, config) = self.assemble()?;
-        // What a previous run left is queued before anything new arrives.
         pipeline
             .recover()
             .await
@@ -412,11 +479,7 @@ impl ServerBuilder {
         if config.store != StoreUrl::Memory {
             pipeline.watch_foreign_entries();
         }
-        let addr = config.socket_addr();
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::Bind { addr, source })?;
-        start(pipeline, &config, listener)
+        Ok((pipeline, config))
     }
 
     /// Checks the configuration and returns the request pipeline without a
@@ -526,7 +589,9 @@ mod tests {
         socket.set_nonblocking(true).expect("non-blocking");
         let same_socket = socket.try_clone().expect("a second handle");
         let listener = TcpListener::from_std(socket).expect("a tokio listener");
-        let server = start(pipeline, &config, listener).expect("started");
+        let server = start(&config, listener)
+            .and_then(|starting| starting.ready(pipeline, &config, None))
+            .expect("started");
         // On Linux, a listening socket that is shut down fails every accept
         // with EINVAL: it will never accept again.
         socket2::SockRef::from(&same_socket)

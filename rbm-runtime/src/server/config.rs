@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::health::Probe;
 use crate::error::ConfigError;
 use crate::store::StoreUrl;
 
@@ -93,6 +94,10 @@ pub struct ServerConfig {
     /// beyond, it keeps only their ids and reads each from the store when
     /// its turn comes, so that a long backlog costs disk, not memory.
     pub resident_entries: usize,
+    /// Where Prometheus metrics are served (`GET /metrics`), on a listener
+    /// of their own so that nothing internal shows on the webhook's port
+    /// (`RBM_METRICS_ADDR`, e.g. `127.0.0.1:9464`; default: no metrics).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -117,6 +122,7 @@ impl Default for ServerConfig {
             state_ttl: None,
             partition_lease: Duration::from_secs(10),
             resident_entries: 4096,
+            metrics_addr: None,
         }
     }
 }
@@ -229,6 +235,15 @@ impl ServerConfig {
                 "RBM_REDIS_LEASE_SECS",
                 defaults.partition_lease.as_secs(),
             )?),
+            metrics_addr: match lookup("RBM_METRICS_ADDR") {
+                None => defaults.metrics_addr,
+                Some(_) => Some(parse(
+                    &lookup,
+                    "RBM_METRICS_ADDR",
+                    defaults.socket_addr(),
+                    "an address and port such as 127.0.0.1:9464",
+                )?),
+            },
             ..defaults
         };
         Ok(config)
@@ -295,6 +310,8 @@ pub(crate) fn check_path(name: &'static str, path: &str) -> Result<(), ConfigErr
         "it must start with '/'"
     } else if path.contains(['?', '#', ' ']) {
         "it must be a plain path without '?', '#' or spaces"
+    } else if Probe::of(path).is_some() {
+        "the health checks answer on /healthz and /readyz; pick another path"
     } else {
         return Ok(());
     };
@@ -422,11 +439,35 @@ mod tests {
                 &[("RBM_CLIENT_TOKEN", "t"), ("RBM_HANDLER_TIMEOUT_SECS", "0")],
                 "RBM_HANDLER_TIMEOUT_SECS",
             ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_METRICS_ADDR", "9464")],
+                "RBM_METRICS_ADDR",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_WEBHOOK_PATH", "/healthz")],
+                "RBM_WEBHOOK_PATH",
+            ),
+            (
+                &[("RBM_CLIENT_TOKEN", "t"), ("RBM_WEBHOOK_PATH", "/readyz")],
+                "RBM_WEBHOOK_PATH",
+            ),
         ];
         for (pairs, name) in cases {
             let error = both(env(pairs)).expect_err(name);
             assert!(error.to_string().starts_with(name), "{error}");
         }
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_is_given() {
+        let (config, _) = both(env(&[("RBM_CLIENT_TOKEN", "t")])).expect("valid");
+        assert_eq!(config.metrics_addr, None);
+        let on = env(&[
+            ("RBM_CLIENT_TOKEN", "t"),
+            ("RBM_METRICS_ADDR", " 127.0.0.1:9464 "),
+        ]);
+        let (config, _) = both(on).expect("valid");
+        assert_eq!(config.metrics_addr, Some(([127, 0, 0, 1], 9464).into()));
     }
 
     #[test]

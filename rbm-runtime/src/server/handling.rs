@@ -15,6 +15,7 @@ use crate::context::Context;
 use crate::escape::push_escaped;
 use crate::inbox::Job;
 use crate::mask::MaskedPhone;
+use crate::metrics::ServerMetrics;
 use crate::protocol::Payload;
 use crate::route::RouteInfo;
 use crate::sender::ReplySender;
@@ -34,6 +35,8 @@ pub(crate) struct Handling {
     /// Whether state expires (`RBM_STATE_TTL_SECS`): then a handled
     /// delivery rewrites the state it read, so state in use stays.
     pub(crate) state_expires: bool,
+    /// What the server measures, when metrics are on (`RBM_METRICS_ADDR`).
+    pub(crate) metrics: Option<Arc<ServerMetrics>>,
 }
 
 /// How one attempt at handling a delivery ended.
@@ -114,6 +117,11 @@ impl Handling {
     /// The webhook on `path`.
     pub(crate) fn webhook(&self, path: &str) -> Option<&Webhook> {
         self.webhooks.iter().find(|w| *w.path == *path)
+    }
+
+    /// The position of the webhook on `path` among the server's.
+    pub(crate) fn webhook_index(&self, path: &str) -> Option<usize> {
+        self.webhooks.iter().position(|w| *w.path == *path)
     }
 
     /// Runs `agent` on `delivery` and sends its replies, within the handler

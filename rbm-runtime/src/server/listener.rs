@@ -1,20 +1,25 @@
 //! The accept loop: warp's service on hyper's HTTP/1 connections, with a
 //! header read timeout (which also ends idle keep-alive connections), a
-//! write timeout, a connection limit and graceful shutdown.
+//! write timeout, a connection limit, health probes and graceful shutdown.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::server::conn::http1::Builder;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_io_timeout::TimeoutStream;
 use warp::Filter;
+use warp::reply::Response;
 
-use super::pipeline::{Pipeline, RequestHead, SIGNATURE_HEADER};
+use super::health::{Health, Probe};
+use super::outcome::{self, DeliveryFacts, Outcome};
+use super::pipeline::{RequestHead, SIGNATURE_HEADER};
 use super::target::TargetCheck;
 
 /// Limits of the connections a listener accepts.
@@ -25,15 +30,20 @@ pub(crate) struct ListenerLimits {
     pub(crate) shutdown_grace: Duration,
 }
 
-/// Serves `pipeline` on `listener` until `shutdown` completes, then stops
-/// accepting and lets requests in flight finish (for up to the grace period).
-/// Fails if the listening socket itself fails: then it accepts no more.
+/// Serves on `listener` until `shutdown` completes: health probes always,
+/// deliveries once `health` has a pipeline and while it accepts them. Then
+/// stops taking deliveries and lets those in flight finish (for up to the
+/// grace period); meanwhile new connections are still accepted, one request
+/// each, so that probes see the drain (`/readyz` answers 503) and
+/// deliveries are refused with 503 rather than a closed port. Fails if the
+/// listening socket itself fails: then it accepts no more.
 pub(crate) async fn run(
     listener: TcpListener,
-    pipeline: Arc<Pipeline>,
+    health: Arc<Health>,
     limits: ListenerLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let serving = Arc::clone(&health);
     let filter = warp::method()
         .and(warp::path::full())
         // Only the two headers the pipeline reads: cloning a `HeaderValue`
@@ -48,76 +58,160 @@ pub(crate) async fn run(
         .and(warp::body::stream())
         .then(
             move |method, path: warp::path::FullPath, signature, content_length, body| {
-                let pipeline = Arc::clone(&pipeline);
+                let health = Arc::clone(&serving);
                 let head = RequestHead {
                     signature,
                     content_length,
                 };
-                async move { pipeline.serve(method, path.as_str(), head, body).await }
+                async move {
+                    let path = path.as_str();
+                    if let Some(probe) = Probe::of(path) {
+                        return health.answer(probe, &method).await;
+                    }
+                    match health.accepting() {
+                        Some(pipeline) => {
+                            Arc::clone(pipeline).serve(method, path, head, body).await
+                        }
+                        None => not_ready(&health, path),
+                    }
+                }
             },
         );
-    let service = TargetCheck::new(TowerToHyperService::new(warp::service(filter)));
+    let service = TargetCheck::new(
+        TowerToHyperService::new(warp::service(filter)),
+        Arc::clone(&health),
+    );
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     let mut failure = Ok(());
     loop {
-        // Waiting for a permit before accepting leaves excess clients in the
-        // kernel's backlog instead of exhausting file descriptors.
-        let permit = tokio::select! {
+        let accepted = tokio::select! {
             () = &mut shutdown => break,
-            permit = Arc::clone(&permits).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
+            accepted = accept(&listener, &permits) => accepted,
         };
-        let stream = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(error) => match AcceptFailure::of(&error) {
-                    AcceptFailure::Connection => continue,
-                    AcceptFailure::Resources => {
-                        // EMFILE and friends: back off instead of spinning.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
+        match accepted {
+            Accepted::Connection(stream, permit) => {
+                let (builder, io) = prepare(stream, &limits, true);
+                let connection = graceful.watch(builder.serve_connection(io, service.clone()));
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, "connection ended with an error");
                     }
-                    AcceptFailure::Listener => {
-                        tracing::error!(%error, "the listening socket failed: no more connections");
-                        failure = Err(error);
-                        break;
-                    }
-                },
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        // Hyper has no deadline on writing a response: without this, a client
-        // that sends requests and never reads the answers holds its
-        // connection, and its slot, for ever.
-        let mut stream = TimeoutStream::new(stream);
-        stream.set_write_timeout(Some(limits.write_timeout));
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(Box::pin(stream)), service.clone());
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
+                    drop(permit);
+                });
             }
-            drop(permit);
-        });
+            Accepted::Nothing => {}
+            Accepted::ListenerFailed(error) => {
+                failure = Err(error);
+                break;
+            }
+        }
+    }
+    health.draining();
+    tracing::info!("shutting down: no new deliveries, waiting for requests in flight");
+    let drained = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown());
+    tokio::pin!(drained);
+    let mut listening = failure.is_ok();
+    loop {
+        tokio::select! {
+            waited = &mut drained => {
+                if waited.is_err() {
+                    tracing::warn!("requests still in flight after the grace period; stopping anyway");
+                }
+                break;
+            }
+            accepted = accept(&listener, &permits), if listening => match accepted {
+                // Not watched: such a connection has one request, answered
+                // at once (a probe, or 503), and must not prolong the drain.
+                Accepted::Connection(stream, permit) => {
+                    let (builder, io) = prepare(stream, &limits, false);
+                    let connection = builder.serve_connection(io, service.clone());
+                    tokio::spawn(async move {
+                        let _ = connection.await;
+                        drop(permit);
+                    });
+                }
+                Accepted::Nothing => {}
+                Accepted::ListenerFailed(_) => listening = false,
+            },
+        }
     }
     drop(listener);
-    tracing::info!("shutting down: no new connections, waiting for requests in flight");
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("requests still in flight after the grace period; stopping anyway");
-    }
     failure
+}
+
+/// The answer to a delivery that comes while the server is starting or
+/// shutting down: 503, so Google delivers it again later.
+fn not_ready(health: &Health, path: &str) -> Response {
+    if let Some(pipeline) = health.pipeline() {
+        return pipeline.refuse(path);
+    }
+    let outcome = Outcome::NotReady;
+    let facts = DeliveryFacts {
+        path,
+        ..DeliveryFacts::default()
+    };
+    outcome::log(&outcome, &facts, Duration::ZERO);
+    outcome.into_response()
+}
+
+/// What one wait for a connection brought.
+enum Accepted {
+    /// A connection, and its slot.
+    Connection(TcpStream, OwnedSemaphorePermit),
+    /// A connection that failed before it was accepted, or a pause after
+    /// running out of resources: wait for the next.
+    Nothing,
+    /// The listening socket failed for good.
+    ListenerFailed(std::io::Error),
+}
+
+/// Waits for a free slot, then for a connection.
+async fn accept(listener: &TcpListener, permits: &Arc<Semaphore>) -> Accepted {
+    // Waiting for a permit before accepting leaves excess clients in the
+    // kernel's backlog instead of exhausting file descriptors.
+    let Ok(permit) = Arc::clone(permits).acquire_owned().await else {
+        // The semaphore is never closed.
+        return std::future::pending().await;
+    };
+    match listener.accept().await {
+        Ok((stream, _)) => Accepted::Connection(stream, permit),
+        Err(error) => match AcceptFailure::of(&error) {
+            AcceptFailure::Connection => Accepted::Nothing,
+            AcceptFailure::Resources => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Accepted::Nothing
+            }
+            AcceptFailure::Listener => {
+                tracing::error!(%error, "the listening socket failed: no more connections");
+                Accepted::ListenerFailed(error)
+            }
+        },
+    }
+}
+
+/// The connection builder with the limits, and `stream` ready for it;
+/// `keep_alive` off answers one request and closes.
+fn prepare(
+    stream: TcpStream,
+    limits: &ListenerLimits,
+    keep_alive: bool,
+) -> (Builder, TokioIo<Pin<Box<TimeoutStream<TcpStream>>>>) {
+    let _ = stream.set_nodelay(true);
+    // Hyper has no deadline on writing a response: without this, a client
+    // that sends requests and never reads the answers holds its
+    // connection, and its slot, for ever.
+    let mut stream = TimeoutStream::new(stream);
+    stream.set_write_timeout(Some(limits.write_timeout));
+    let mut builder = Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(keep_alive);
+    (builder, TokioIo::new(Box::pin(stream)))
 }
 
 /// What a failed `accept` says about the listener.

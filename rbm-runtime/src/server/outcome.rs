@@ -55,6 +55,8 @@ pub(crate) enum Outcome {
     Undeliverable(String),
     /// The handler panicked (with this message): Google redelivers.
     Panicked(String),
+    /// The server is starting or shutting down: Google redelivers.
+    NotReady,
 }
 
 impl Outcome {
@@ -87,41 +89,75 @@ impl Outcome {
             | Self::Duplicate
             | Self::Stored(_)
             | Self::Handled => StatusCode::OK,
-            Self::StillInFlight | Self::StoreFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StillInFlight | Self::StoreFailed(_) | Self::NotReady => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Failed(_) | Self::Panicked(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn label(&self) -> &'static str {
+    /// The name of every outcome, in the order of [`index`](Self::index):
+    /// the `outcome` of its log line and of its metrics.
+    pub(crate) const LABELS: &'static [&'static str] = &[
+        "not_found",
+        "no_path_in_target",
+        "method_not_allowed",
+        "too_large",
+        "body_timeout",
+        "bad_request",
+        "handshake_accepted",
+        "handshake_refused",
+        "unauthorized",
+        "unhandleable",
+        "duplicate",
+        "still_in_flight",
+        "handled",
+        "stored",
+        "store_failed",
+        "failed",
+        "undeliverable",
+        "panicked",
+        "not_ready",
+    ];
+
+    /// Its position in [`LABELS`](Self::LABELS).
+    pub(crate) fn index(&self) -> usize {
         match self {
-            Self::NotFound => "not_found",
-            Self::NoPathInTarget => "no_path_in_target",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::TooLarge => "too_large",
-            Self::BodyTimeout => "body_timeout",
-            Self::BadRequest(_) => "bad_request",
-            Self::HandshakeAccepted(_) => "handshake_accepted",
-            Self::HandshakeRefused => "handshake_refused",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::Unhandleable(_) => "unhandleable",
-            Self::Duplicate => "duplicate",
-            Self::StillInFlight => "still_in_flight",
-            Self::Handled => "handled",
-            Self::Stored(_) => "stored",
-            Self::StoreFailed(_) => "store_failed",
-            Self::Failed(_) => "failed",
-            Self::Undeliverable(_) => "undeliverable",
-            Self::Panicked(_) => "panicked",
+            Self::NotFound => 0,
+            Self::NoPathInTarget => 1,
+            Self::MethodNotAllowed => 2,
+            Self::TooLarge => 3,
+            Self::BodyTimeout => 4,
+            Self::BadRequest(_) => 5,
+            Self::HandshakeAccepted(_) => 6,
+            Self::HandshakeRefused => 7,
+            Self::Unauthorized(_) => 8,
+            Self::Unhandleable(_) => 9,
+            Self::Duplicate => 10,
+            Self::StillInFlight => 11,
+            Self::Handled => 12,
+            Self::Stored(_) => 13,
+            Self::StoreFailed(_) => 14,
+            Self::Failed(_) => 15,
+            Self::Undeliverable(_) => 16,
+            Self::Panicked(_) => 17,
+            Self::NotReady => 18,
         }
+    }
+
+    fn label(&self) -> &'static str {
+        Self::LABELS[self.index()]
     }
 
     /// How loud its log line is: problems warn, routine deliveries inform,
     /// requests that are not deliveries at all are debug.
     fn level(&self) -> Level {
         match self {
-            Self::Handled | Self::Stored(_) | Self::Duplicate | Self::HandshakeAccepted(_) => {
-                Level::INFO
-            }
+            Self::Handled
+            | Self::Stored(_)
+            | Self::Duplicate
+            | Self::HandshakeAccepted(_)
+            | Self::NotReady => Level::INFO,
             Self::Unhandleable(_)
             | Self::Undeliverable(_)
             | Self::Failed(_)
@@ -175,6 +211,10 @@ pub(crate) struct DeliveryFacts<'a> {
     /// The route whose handler ran, as the agent's dispatch returned it.
     pub(crate) route: Option<&'static RouteInfo>,
     pub(crate) path: &'a str,
+    /// The position of the webhook on `path` among the server's, if any.
+    pub(crate) webhook: Option<usize>,
+    /// How long the attempt at handling it took (inline mode).
+    pub(crate) handled_in: Option<Duration>,
     /// Why replies were dropped, for the testing kit.
     pub(crate) dropped: Option<String>,
 }
@@ -307,4 +347,36 @@ fn line(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) -> Stri
         let _ = write!(line, " reason={}", Escaped(reason));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_has_its_own_label() {
+        let outcomes = [
+            Outcome::NotFound,
+            Outcome::NoPathInTarget,
+            Outcome::MethodNotAllowed,
+            Outcome::TooLarge,
+            Outcome::BodyTimeout,
+            Outcome::BadRequest(String::new()),
+            Outcome::HandshakeAccepted(String::new()),
+            Outcome::HandshakeRefused,
+            Outcome::Unauthorized(crate::verify::SignatureError::Missing),
+            Outcome::Unhandleable(String::new()),
+            Outcome::Duplicate,
+            Outcome::StillInFlight,
+            Outcome::Handled,
+            Outcome::Stored(EntryId(1)),
+            Outcome::StoreFailed(String::new()),
+            Outcome::Failed(String::new()),
+            Outcome::Undeliverable(String::new()),
+            Outcome::Panicked(String::new()),
+            Outcome::NotReady,
+        ];
+        let indexes: Vec<usize> = outcomes.iter().map(Outcome::index).collect();
+        assert_eq!(indexes, (0..Outcome::LABELS.len()).collect::<Vec<_>>());
+    }
 }

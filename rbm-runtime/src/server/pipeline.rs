@@ -17,6 +17,7 @@ use super::sequencer::Sequencer;
 use super::webhook::Webhook;
 use crate::agent::{Delivery, DynAgent};
 use crate::inbox::{Inbox, Job};
+use crate::metrics::Counted;
 use crate::protocol::{Incoming, Payload, PushEnvelope};
 use crate::store::{Appended, EntryId, NewEntry, Store, StoreError};
 
@@ -181,7 +182,9 @@ impl Pipeline {
             ..DeliveryFacts::default()
         };
         let outcome = self.outcome(&method, &head, body, &mut facts).await;
-        outcome::log(&outcome, &facts, started.elapsed());
+        let elapsed = started.elapsed();
+        outcome::log(&outcome, &facts, elapsed);
+        self.measure(&outcome, &facts, elapsed);
         let failure = outcome.failure().or_else(|| facts.dropped.take());
         let mut response = outcome.into_response();
         if let Some(failure) = failure {
@@ -207,6 +210,42 @@ impl Pipeline {
         response
     }
 
+    /// Counts a request in the metrics, when they are on.
+    pub(crate) fn measure(&self, outcome: &Outcome, facts: &DeliveryFacts<'_>, elapsed: Duration) {
+        let Some(metrics) = &self.handling.metrics else {
+            return;
+        };
+        let webhook = metrics.webhook(facts.webhook);
+        webhook.delivered(Counted {
+            kind: facts.delivery.as_ref().map(|d| d.payload.kind()),
+            route: facts.route,
+            outcome: outcome.index(),
+        });
+        if facts.webhook.is_some() {
+            webhook.answered_in(elapsed);
+        }
+        if let Some(handled_in) = facts.handled_in {
+            webhook.handled_in(handled_in);
+        }
+        if matches!(outcome, Outcome::Duplicate) {
+            webhook.duplicate();
+        }
+    }
+
+    /// Answers a delivery that comes once shutdown has begun: 503, so
+    /// Google delivers it again (to this server's successor).
+    pub(crate) fn refuse(&self, path: &str) -> Response {
+        let outcome = Outcome::NotReady;
+        let facts = DeliveryFacts {
+            path,
+            webhook: self.handling.webhook_index(path),
+            ..DeliveryFacts::default()
+        };
+        outcome::log(&outcome, &facts, Duration::ZERO);
+        self.measure(&outcome, &facts, Duration::ZERO);
+        outcome.into_response()
+    }
+
     async fn outcome<S, B>(
         &self,
         method: &Method,
@@ -218,9 +257,11 @@ impl Pipeline {
         S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
-        let Some(webhook) = self.handling.webhook(facts.path) else {
+        let Some(index) = self.handling.webhook_index(facts.path) else {
             return Outcome::NotFound;
         };
+        facts.webhook = Some(index);
+        let webhook = &self.handling.webhooks[index];
         if method != Method::POST {
             return Outcome::MethodNotAllowed;
         }
@@ -399,10 +440,12 @@ impl Pipeline {
         // If Google hangs up mid-way, this future is dropped: the claim guard
         // releases the claim so the redelivery is handled again, with the
         // same reply ids, so nothing already sent is sent twice.
+        let started = Instant::now();
         let attempted = self
             .handling
             .attempt(agent.as_ref(), delivery, &identity.name)
             .await;
+        facts.handled_in = Some(started.elapsed());
         facts.route = attempted.route;
         facts.dropped = attempted.dropped;
         let outcome = match attempted.attempt {

@@ -14,17 +14,15 @@ use tokio::task::{JoinError, JoinHandle};
 use warp::http;
 
 use super::config::ServerConfig;
+use super::health::Health;
 use super::listener::{self, ListenerLimits};
 use super::pipeline::{Pipeline, RequestHead, StoredEntry};
 use crate::error::Error;
 use crate::store::EntryId;
 
-/// Serves `pipeline` on `listener` in the background.
-pub(super) fn start(
-    pipeline: Arc<Pipeline>,
-    config: &ServerConfig,
-    listener: TcpListener,
-) -> Result<RunningServer, Error> {
+/// Starts serving on `listener` in the background: health probes at once,
+/// deliveries once [`Starting::ready`] hands over the pipeline.
+pub(super) fn start(config: &ServerConfig, listener: TcpListener) -> Result<Starting, Error> {
     let addr = config.socket_addr();
     let local_addr = listener
         .local_addr()
@@ -35,31 +33,92 @@ pub(super) fn start(
         max_connections: config.max_connections,
         shutdown_grace: config.shutdown_grace,
     };
+    let health = Arc::new(Health::starting());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(listener::run(
         listener,
-        Arc::clone(&pipeline),
+        Arc::clone(&health),
         limits,
         async move {
             let _ = stopped.await;
         },
     ));
-    // Announced only once listening: a failed start prints its one error line alone.
-    pipeline.announce();
-    tracing::info!(%local_addr, "rbm webhook server listening");
-    Ok(RunningServer {
+    Ok(Starting {
         local_addr,
-        stop: Some(stop),
+        health,
+        stop,
         task,
-        pipeline,
-        grace: config.shutdown_grace,
     })
+}
+
+/// A server listening while it starts: alive, not ready.
+pub(super) struct Starting {
+    local_addr: SocketAddr,
+    health: Arc<Health>,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Starting {
+    /// Accepts deliveries with `pipeline` from now on, and serves the
+    /// metrics on `metrics_listener` (when metrics are on).
+    pub(super) fn ready(
+        self,
+        pipeline: Arc<Pipeline>,
+        config: &ServerConfig,
+        metrics_listener: Option<TcpListener>,
+    ) -> Result<RunningServer, Error> {
+        let mut metrics_addr = None;
+        let mut metrics_stop = None;
+        if let (Some(listener), Some(metrics)) = (metrics_listener, &pipeline.handling.metrics) {
+            let asked = config.metrics_addr.unwrap_or(self.local_addr);
+            let addr = listener.local_addr().map_err(|source| Error::Bind {
+                addr: asked,
+                source,
+            })?;
+            let (stop, stopped) = oneshot::channel::<()>();
+            tokio::spawn(crate::metrics::serve(
+                listener,
+                Arc::clone(metrics),
+                async move {
+                    let _ = stopped.await;
+                },
+            ));
+            metrics_addr = Some(addr);
+            metrics_stop = Some(stop);
+        }
+        self.health.ready(Arc::clone(&pipeline));
+        // Announced only once ready: a failed start prints its one error line alone.
+        pipeline.announce();
+        let local_addr = self.local_addr;
+        tracing::info!(%local_addr, "rbm webhook server listening");
+        if let Some(addr) = metrics_addr {
+            tracing::info!(%addr, "metrics served on GET /metrics (RBM_METRICS_ADDR)");
+        }
+        Ok(RunningServer {
+            local_addr,
+            metrics_addr,
+            stop: Some(self.stop),
+            metrics_stop,
+            task: self.task,
+            pipeline,
+            grace: config.shutdown_grace,
+        })
+    }
+
+    /// Gives up starting: stops listening.
+    pub(super) async fn abandon(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }
 
 /// A server serving in the background.
 pub struct RunningServer {
     local_addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
+    metrics_stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     pipeline: Arc<Pipeline>,
     grace: Duration,
@@ -69,6 +128,12 @@ impl RunningServer {
     /// The address it listens on (with the real port when 0 was asked).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The address metrics are served on (with the real port when 0 was
+    /// asked), when they are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// Stops accepting, lets requests in flight finish, and returns when done.
@@ -98,6 +163,10 @@ impl RunningServer {
         let ended = (&mut self.task).await;
         // No request adds to the inbox any more: let running handlers finish.
         self.pipeline.stop_inbox(self.grace).await;
+        // Scraped until the end, so the drain shows in the metrics.
+        if let Some(stop) = self.metrics_stop.take() {
+            let _ = stop.send(());
+        }
         match ended {
             Ok(Ok(())) => Ok(()),
             ended => Err(self.failure(ended)),
@@ -120,6 +189,9 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(stop) = self.metrics_stop.take() {
             let _ = stop.send(());
         }
     }

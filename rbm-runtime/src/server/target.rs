@@ -7,6 +7,7 @@
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::Either;
@@ -14,17 +15,20 @@ use hyper::service::Service;
 use warp::http::Request;
 use warp::reply::Response;
 
+use super::health::Health;
 use super::outcome::{self, DeliveryFacts, Outcome};
 
 /// Answers requests in authority form itself and hands the others to `inner`.
 #[derive(Clone)]
 pub(crate) struct TargetCheck<S> {
     inner: S,
+    /// Where the server's metrics are, once it has them.
+    health: Arc<Health>,
 }
 
 impl<S> TargetCheck<S> {
-    pub(crate) fn new(inner: S) -> Self {
-        Self { inner }
+    pub(crate) fn new(inner: S, health: Arc<Health>) -> Self {
+        Self { inner, health }
     }
 }
 
@@ -46,6 +50,9 @@ where
             ..DeliveryFacts::default()
         };
         outcome::log(&outcome, &facts, Duration::ZERO);
+        if let Some(pipeline) = self.health.pipeline() {
+            pipeline.measure(&outcome, &facts, Duration::ZERO);
+        }
         Either::Left(ready(Ok(outcome.into_response())))
     }
 }
@@ -53,7 +60,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use bytes::Bytes;
@@ -67,10 +73,11 @@ mod tests {
         calls: &Arc<AtomicUsize>,
     ) -> TargetCheck<impl Service<Request<Body>, Response = Response, Error = Infallible>> {
         let calls = Arc::clone(calls);
-        TargetCheck::new(hyper::service::service_fn(move |_: Request<Body>| {
+        let service = hyper::service::service_fn(move |_: Request<Body>| {
             calls.fetch_add(1, Ordering::SeqCst);
             ready(Ok::<_, Infallible>(Response::default()))
-        }))
+        });
+        TargetCheck::new(service, Arc::new(Health::starting()))
     }
 
     fn request(method: &str, target: &str) -> Request<Body> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use crate::agent::DynAgent;
+use crate::metrics::WebhookRoutes;
 use crate::protocol::Payload;
 use crate::verify::SignatureVerifier;
 
@@ -54,6 +55,17 @@ impl Webhook {
         match &self.target {
             Target::Agent(agent) => Box::new(std::iter::once(agent)),
             Target::Partner(agents) => Box::new(agents.values()),
+        }
+    }
+
+    /// Its path and the route names of its agents, for the metrics.
+    pub(crate) fn routes(&self) -> WebhookRoutes<'_> {
+        WebhookRoutes {
+            path: &self.path,
+            routes: self
+                .agents()
+                .flat_map(|agent| agent.route_table().iter().map(|route| route.name))
+                .collect(),
         }
     }
 
