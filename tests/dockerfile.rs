@@ -390,6 +390,22 @@ fn docker_unavailable() -> Option<String> {
     }
 }
 
+/// Why the base images cannot be had, if they cannot: a daemon without
+/// access to their registries (an offline machine) cannot build the image,
+/// which says nothing about the Dockerfile.
+fn base_images_unavailable() -> Option<String> {
+    let dockerfile = dockerfile();
+    let rust = workspace_rust_version();
+    for stage in dockerfile.stages() {
+        let image = stage.from.image.value.replace("${RUST_VERSION}", rust);
+        let present = docker(&["image", "inspect", &image]).status.success();
+        if !present && !docker(&["pull", &image]).status.success() {
+            return Some(format!("the base image {image} cannot be pulled here"));
+        }
+    }
+    None
+}
+
 /// Removes the container, volumes included, however the test ends.
 struct Container(String);
 
@@ -427,7 +443,7 @@ fn handshake(port: u16) -> Option<String> {
 
 #[test]
 fn the_image_builds_answers_the_handshake_and_stops_on_sigterm() {
-    if let Some(reason) = docker_unavailable() {
+    if let Some(reason) = docker_unavailable().or_else(base_images_unavailable) {
         eprintln!("skipped building the image: {reason}");
         return;
     }
