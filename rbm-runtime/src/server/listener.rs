@@ -109,7 +109,10 @@ pub(crate) async fn run(
         }
     }
     health.draining();
-    tracing::info!("shutting down: no new deliveries, waiting for requests in flight");
+    // A start that failed prints its one error line alone.
+    if health.pipeline().is_some() {
+        tracing::info!("shutting down: no new deliveries, waiting for requests in flight");
+    }
     let drained = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown());
     tokio::pin!(drained);
     let mut listening = failure.is_ok();
