@@ -8,7 +8,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::reply::UploadedRbmFile;
+use crate::reply::{MAX_URL_CHARS, UploadedRbmFile};
 
 use super::call::{Call, Limits};
 use super::client::RbmApiClient;
@@ -165,7 +165,6 @@ fn is_supported(content_type: &str) -> bool {
 
 /// An absolute http(s) URL of at most 2,048 characters.
 fn check_url(what: &str, url: &str) -> Result<(), ApiError> {
-    const MAX_URL_CHARS: usize = 2048;
     let chars = url.chars().count();
     if chars > MAX_URL_CHARS {
         return Err(ApiError::InvalidRequest(format!(

@@ -11,35 +11,13 @@ use super::multipart::parse_related;
 use super::request::ReadRequest;
 use super::state::{Counters, State};
 
-/// Google's largest file: 100 MiB.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+use crate::reply::MAX_URL_CHARS;
 
-/// The longest URL Google takes.
-const MAX_URL_CHARS: usize = 2048;
+/// The media types `files.create` accepts: the client's own list.
+pub use crate::api::SUPPORTED_CONTENT_TYPES;
 
-/// The media types `files.create` accepts (its reference lists them).
-pub const SUPPORTED_CONTENT_TYPES: &[&str] = &[
-    "image/jpeg",
-    "image/jpg",
-    "image/gif",
-    "image/png",
-    "audio/aac",
-    "audio/mp3",
-    "audio/mpeg",
-    "audio/mpg",
-    "audio/mp4",
-    "audio/mp4-latm",
-    "audio/3gpp",
-    "application/ogg",
-    "audio/ogg",
-    "video/h263",
-    "video/m4v",
-    "video/mp4",
-    "video/mpeg",
-    "video/mpeg4",
-    "video/webm",
-    "application/pdf",
-];
+/// Google's largest file (100 MiB), as the client checks it.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = crate::api::MAX_FILE_BYTES as u64;
 
 /// A file the fake holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
