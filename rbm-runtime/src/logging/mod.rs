@@ -4,6 +4,7 @@
 
 mod format;
 mod json;
+mod text;
 
 pub(crate) use format::structured;
 pub use format::{ENV_LOG_FORMAT, LogFormat, set_structured};
@@ -54,6 +55,8 @@ pub fn init_with(format: LogFormat) -> Option<LogGuard> {
             .with_writer(writer)
             // Colour codes only help a person at a terminal; in files they are noise.
             .with_ansi(ansi)
+            .fmt_fields(text::TextFields)
+            .event_format(text::TextLines { ansi })
             .try_init(),
         LogFormat::Json => tracing_subscriber::fmt()
             .with_env_filter(filter)
