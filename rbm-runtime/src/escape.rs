@@ -17,9 +17,14 @@ impl<T: fmt::Display> fmt::Display for Escaped<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut text = String::new();
         write!(text, "{}", self.0)?;
-        let mut escaped = String::with_capacity(text.len() + 2);
-        push_escaped(&mut escaped, &text);
-        f.write_str(&escaped)
+        if is_plain(&text) {
+            return f.write_str(&text);
+        }
+        f.write_char('"')?;
+        for c in text.chars().flat_map(char::escape_debug) {
+            f.write_char(c)?;
+        }
+        f.write_char('"')
     }
 }
 

@@ -9,15 +9,19 @@ use crate::escape::{is_plain, push_escaped};
 pub(crate) struct MaskedPhone<'a>(pub &'a str);
 
 impl MaskedPhone<'_> {
-    /// Appends the masked number to `out` (no formatting machinery).
-    pub(crate) fn push_to(&self, out: &mut String) {
+    /// The characters shown: at most the last four, never all but two.
+    fn tail(&self) -> &str {
         let chars = self.0.chars().count();
         let keep = chars.min(4).min(chars.saturating_sub(2));
-        let tail = self
-            .0
+        self.0
             .char_indices()
             .nth(chars - keep)
-            .map_or("", |(start, _)| &self.0[start..]);
+            .map_or("", |(start, _)| &self.0[start..])
+    }
+
+    /// Appends the masked number to `out` (no formatting machinery).
+    pub(crate) fn push_to(&self, out: &mut String) {
+        let tail = self.tail();
         if tail.is_empty() || is_plain(tail) {
             out.push_str("***");
             out.push_str(tail);
@@ -29,7 +33,13 @@ impl MaskedPhone<'_> {
 
 impl fmt::Display for MaskedPhone<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut masked = String::with_capacity(7);
+        let tail = self.tail();
+        if tail.is_empty() || is_plain(tail) {
+            // The usual case, written without a copy.
+            f.write_str("***")?;
+            return f.write_str(tail);
+        }
+        let mut masked = String::with_capacity(16);
         self.push_to(&mut masked);
         f.write_str(&masked)
     }
