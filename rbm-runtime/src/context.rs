@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use serde::Serialize;
@@ -131,7 +132,10 @@ impl Context {
             message_id: self.next_id("message").to_string(),
             reply: reply.into(),
         };
-        self.sender.send_message(&message).await
+        let span = crate::logging::spans::send("message", &message.message_id);
+        // Entered for the call too: a sender may do its work there.
+        let sending = span.in_scope(|| self.sender.send_message(&message));
+        sending.instrument(span).await
     }
 
     /// Sends several replies in order. A reply the RBM API refuses for good
@@ -175,7 +179,9 @@ impl Context {
             event_id: self.next_id("event").to_string(),
             event,
         };
-        self.sender.send_event(&event).await
+        let span = crate::logging::spans::send("event", &event.event_id);
+        let sending = span.in_scope(|| self.sender.send_event(&event));
+        sending.instrument(span).await
     }
 
     fn recipient(&self) -> Result<&str, SendError> {

@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 mod agent;
+#[cfg(feature = "mimalloc")]
+mod allocator;
 pub mod api;
 pub mod campaign;
 mod context;

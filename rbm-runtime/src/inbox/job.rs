@@ -50,6 +50,9 @@ pub(crate) struct Job {
     /// With a shared store: its partition's epoch when it was queued here
     /// (see `lease_gate.rs`); 0 otherwise.
     pub(crate) epoch: u64,
+    /// The receive span of the request that stored it, when spans are on
+    /// and this process stored it: its handling joins that trace.
+    pub(crate) received_in: Option<tracing::Span>,
 }
 
 /// Runs jobs and writes down what became of them.
@@ -118,6 +121,7 @@ impl Runner {
             return Step::Settled;
         }
         let started = std::time::Instant::now();
+        let handle_span = crate::logging::spans::handle(Some(job.id.0), job.received_in.as_ref());
         let attempted = CURRENT_ENTRY
             .scope(
                 job.id,
@@ -125,7 +129,11 @@ impl Runner {
                     .attempt(job.agent.as_ref(), &job.delivery, &job.identity),
             )
             .instrument(delivery_span(&job))
+            .instrument(handle_span.clone())
             .await;
+        if let Some(route) = attempted.route {
+            handle_span.record("route", route.name);
+        }
         let handled_in = started.elapsed();
         let attempts = job.attempts.saturating_add(1);
         let step = match (&attempted.attempt, attempted.attempt.reason()) {

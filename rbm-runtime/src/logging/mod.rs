@@ -4,18 +4,26 @@
 
 mod format;
 mod json;
+#[cfg(feature = "otel")]
+mod otel;
+pub(crate) mod spans;
 mod text;
 
 pub(crate) use format::structured;
 pub use format::{ENV_LOG_FORMAT, LogFormat, set_structured};
+pub use spans::set_spans;
 
 use std::io::{BufWriter, IsTerminal};
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 
-/// Keeps the background log writer running; dropping it flushes what is left.
+/// Keeps the background log writer running (and, with the `otel` feature,
+/// the span export); dropping it flushes what is left.
 #[must_use = "logs written after the guard is dropped are lost"]
 pub struct LogGuard {
+    // Dropped first: its last spans may log.
+    #[cfg(feature = "otel")]
+    _export: Option<otel::OtelExport>,
     _worker: WorkerGuard,
 }
 
@@ -28,7 +36,9 @@ impl std::fmt::Debug for LogGuard {
 /// Installs a `tracing` subscriber writing to stderr in the format
 /// `RBM_LOG_FORMAT` names (text when unset or invalid: check it first with
 /// [`LogFormat::from_env`] to refuse a wrong value), filtered by `RUST_LOG`
-/// (default `info`). Returns `None` if the program installed one already.
+/// (default `info`). With the `otel` feature and
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` set, it also exports the delivery spans.
+/// Returns `None` if the program installed one already.
 pub fn init() -> Option<LogGuard> {
     init_with(LogFormat::from_env().unwrap_or_default())
 }
@@ -40,6 +50,9 @@ pub fn init() -> Option<LogGuard> {
 /// Lines are written by a background thread in batches: one line per
 /// delivery must not cost every request a `write` system call.
 pub fn init_with(format: LogFormat) -> Option<LogGuard> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::stderr().is_terminal();
@@ -49,25 +62,45 @@ pub fn init_with(format: LogFormat) -> Option<LogGuard> {
         .buffered_lines_limit(4096)
         .thread_name("rbm-log")
         .finish(BufWriter::new(std::io::stderr()));
-    let installed = match format {
-        LogFormat::Text => tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(writer)
+    let text = (format == LogFormat::Text).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(writer.clone())
             // Colour codes only help a person at a terminal; in files they are noise.
             .with_ansi(ansi)
             .fmt_fields(text::TextFields)
             .event_format(text::TextLines { ansi })
-            .try_init(),
-        LogFormat::Json => tracing_subscriber::fmt()
-            .with_env_filter(filter)
+    });
+    let json = (format == LogFormat::Json).then(|| {
+        tracing_subscriber::fmt::layer()
             .with_writer(writer)
             .with_ansi(false)
             .fmt_fields(json::JsonFields)
             .event_format(json::JsonLines)
-            .try_init(),
+    });
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(text)
+        .with(json);
+    #[cfg(feature = "otel")]
+    let (registry, export) = {
+        let (layer, export) = match otel::layer() {
+            Ok(Some((layer, export))) => (Some(layer), Some(export)),
+            Ok(None) => (None, None),
+            Err(error) => {
+                eprintln!("spans are not exported: {error}");
+                (None, None)
+            }
+        };
+        (registry.with(layer), export)
     };
-    installed.ok().map(|()| {
+    registry.try_init().ok().map(|()| {
         set_structured(format == LogFormat::Json);
-        LogGuard { _worker: worker }
+        #[cfg(feature = "otel")]
+        set_spans(export.is_some());
+        LogGuard {
+            #[cfg(feature = "otel")]
+            _export: export,
+            _worker: worker,
+        }
     })
 }

@@ -44,7 +44,12 @@ where
         write_time(&mut writer, SystemTime::now())?;
         let level = event.metadata().level();
         if self.ansi {
-            write!(writer, " \x1b[{}m{:>5}\x1b[0m ", colour(level), level.as_str())?;
+            write!(
+                writer,
+                " \x1b[{}m{:>5}\x1b[0m ",
+                colour(level),
+                level.as_str()
+            )?;
         } else {
             write!(writer, " {:>5} ", level.as_str())?;
         }
@@ -75,7 +80,11 @@ where
 }
 
 impl<'writer> FormatFields<'writer> for TextFields {
-    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'writer>, fields: R) -> fmt::Result {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
         let mut visitor = FieldWriter::new(&mut writer);
         fields.record(&mut visitor);
         visitor.result
@@ -219,10 +228,10 @@ mod tests {
     fn time_is_rfc_3339_with_microseconds_across_seconds() {
         let at = UNIX_EPOCH + Duration::new(1_764_646_800, 1_234_000);
         let mut text = String::new();
-        write_time(&mut text, at).unwrap();
+        write_time(&mut text, at).expect("formatted");
         assert_eq!(text, "2025-12-02T03:40:00.001234Z");
         let mut next = String::new();
-        write_time(&mut next, at + Duration::from_micros(999_000)).unwrap();
+        write_time(&mut next, at + Duration::from_micros(999_000)).expect("formatted");
         assert_eq!(next, "2025-12-02T03:40:01.000234Z");
     }
 
@@ -231,7 +240,7 @@ mod tests {
 
     impl std::io::Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
+            self.0.lock().expect("lines").extend_from_slice(bytes);
             Ok(bytes.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -249,7 +258,7 @@ mod tests {
             .event_format(TextLines { ansi: false })
             .finish();
         tracing::subscriber::with_default(subscriber, emit);
-        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+        String::from_utf8(captured.0.lock().expect("lines").clone()).expect("UTF-8")
     }
 
     #[test]
@@ -259,7 +268,7 @@ mod tests {
             let _inside = span.enter();
             tracing::warn!(target: "rbm::delivery", status = 200, name = "x y", "delivery path=/");
         });
-        let (time, rest) = text.split_once(' ').unwrap();
+        let (time, rest) = text.split_once(' ').expect("a time");
         assert_eq!(time.len(), "2026-12-02T03:40:00.123456Z".len(), "{text}");
         assert_eq!(
             rest,

@@ -222,6 +222,7 @@ impl Handling {
             attempts: entry.attempts,
             queued_at_ms: entry.queued_at_ms,
             epoch: 0,
+            received_in: None,
         })
     }
 

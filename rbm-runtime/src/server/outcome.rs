@@ -145,7 +145,7 @@ impl Outcome {
         }
     }
 
-    fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         Self::LABELS[self.index()]
     }
 

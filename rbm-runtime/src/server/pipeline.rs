@@ -15,8 +15,12 @@ use super::identity::Identity;
 use super::outcome::{self, DeliveryFacts, Outcome};
 use super::sequencer::Sequencer;
 use super::webhook::Webhook;
+use tracing::Instrument as _;
+
 use crate::agent::{Delivery, DynAgent};
+use crate::escape::Escaped;
 use crate::inbox::{Inbox, Job};
+use crate::logging::spans;
 use crate::metrics::Counted;
 use crate::protocol::{Incoming, Payload, PushEnvelope};
 use crate::store::{Appended, EntryId, NewEntry, Store, StoreError};
@@ -181,8 +185,13 @@ impl Pipeline {
             path,
             ..DeliveryFacts::default()
         };
-        let outcome = self.outcome(&method, &head, body, &mut facts).await;
+        let span = spans::receive(path);
+        let outcome = self
+            .outcome(&method, &head, body, &mut facts)
+            .instrument(span.clone())
+            .await;
         let elapsed = started.elapsed();
+        record_on(&span, &outcome, &facts);
         outcome::log(&outcome, &facts, elapsed);
         self.measure(&outcome, &facts, elapsed);
         let failure = outcome.failure().or_else(|| facts.dropped.take());
@@ -205,6 +214,7 @@ impl Pipeline {
                 queued_at_ms: crate::inbox::now_ms(),
                 // Queued here only when the store is not shared.
                 epoch: 0,
+                received_in: (!span.is_none()).then_some(span),
             });
         }
         response
@@ -442,10 +452,15 @@ impl Pipeline {
         // same reply ids, so nothing already sent is sent twice.
         // Timed only for the metrics: off, they cost nothing.
         let started = self.handling.metrics.is_some().then(Instant::now);
+        let handle_span = spans::handle(None, None);
         let attempted = self
             .handling
             .attempt(agent.as_ref(), delivery, &identity.name)
+            .instrument(handle_span.clone())
             .await;
+        if let Some(route) = attempted.route {
+            handle_span.record("route", route.name);
+        }
         facts.handled_in = started.map(|started| started.elapsed());
         facts.route = attempted.route;
         facts.dropped = attempted.dropped;
@@ -476,6 +491,24 @@ impl Pipeline {
         drop(turn);
         outcome
     }
+}
+
+/// Records a request's facts on its receive span (when spans are on).
+fn record_on(span: &tracing::Span, outcome: &Outcome, facts: &DeliveryFacts<'_>) {
+    if span.is_none() {
+        return;
+    }
+    if let Some(delivery) = &facts.delivery {
+        span.record("kind", delivery.payload.kind().as_str());
+        if let Some(id) = &delivery.pubsub_message_id {
+            span.record("delivery_id", tracing::field::display(Escaped(id)));
+        }
+    }
+    if let Some(route) = facts.route {
+        span.record("route", route.name);
+    }
+    span.record("outcome", outcome.label());
+    span.record("status", outcome.status().as_u16());
 }
 
 /// How much longer than a handler may run a user's lock is held, so that
