@@ -259,7 +259,18 @@ fn check_domain(domain: &str) -> Result<(), ConfigError> {
             "a wildcard needs the DNS-01 challenge, which rbm does not answer; list each name",
         ));
     }
-    if DnsName::try_from(domain).is_err() || !domain.contains('.') || domain.ends_with('.') {
+    // Host names: letters, digits and inner hyphens per label (RFC 1123;
+    // ACME servers refuse underscores, which DNS names may hold).
+    let host_label = |label: &str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if DnsName::try_from(domain).is_err()
+        || !domain.contains('.')
+        || !domain.split('.').all(host_label)
+    {
         return Err(invalid(
             "not a domain name such as bot.example.com (letters, digits, '-' and '.')",
         ));
