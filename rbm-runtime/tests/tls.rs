@@ -28,9 +28,11 @@ async fn the_console_handshake_and_a_signed_delivery_over_https() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let ca = TestCa::new();
     let files = files(dir.path(), &ca.issue(&[HOST]));
-    let server =
-        TestServer::start_with(Recorder::new("tls"), builder().tls(TlsSettings::Files(files)))
-            .await;
+    let server = TestServer::start_with(
+        Recorder::new("tls"),
+        builder().tls(TlsSettings::Files(files)),
+    )
+    .await;
     let url = format!("https://{HOST}:{}{PATH}", server.addr().port());
     let client = https_client(&ca.pem(), server.addr());
 
@@ -59,8 +61,8 @@ async fn the_console_handshake_and_a_signed_delivery_over_https() {
     assert_eq!(support::text_of(&deliveries[0]), Some("hello over TLS"));
 
     // The port speaks TLS only: a plain HTTP request gets no HTTP answer.
-    let plain = support::raw_exchange(server.addr(), b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await;
+    let plain =
+        support::raw_exchange(server.addr(), b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert!(!plain.starts_with("HTTP/1.1 200"), "{plain:?}");
 }
 
@@ -103,9 +105,11 @@ async fn renewed_files_are_served_without_a_restart_and_open_connections_stay() 
     let ca = TestCa::new();
     let first = ca.issue(&[HOST]);
     let files = files(dir.path(), &first);
-    let server =
-        TestServer::start_with(Recorder::new("tls"), builder().tls(TlsSettings::Files(files)))
-            .await;
+    let server = TestServer::start_with(
+        Recorder::new("tls"),
+        builder().tls(TlsSettings::Files(files)),
+    )
+    .await;
     let mut kept = within(connect(&ca.pem(), server.addr()))
         .await
         .expect("a TLS connection");
@@ -136,7 +140,10 @@ async fn renewed_files_are_served_without_a_restart_and_open_connections_stay() 
         if peer_certificate(&fresh) == second.der() {
             break;
         }
-        assert!(Instant::now() < deadline, "the new certificate is never served");
+        assert!(
+            Instant::now() < deadline,
+            "the new certificate is never served"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The connection opened before is still served, on its old certificate.
@@ -186,7 +193,10 @@ async fn each_configuration_error_stops_start_up_naming_the_setting() {
     let (_, other_key) = ca.issue(&[HOST]).write(other.path());
     let line = refused(TlsSettings::Files(CertFiles::new(&cert, &other_key))).await;
     assert!(line.starts_with("RBM_TLS_KEY is invalid"), "{line}");
-    assert!(line.contains("not the key of the first certificate"), "{line}");
+    assert!(
+        line.contains("not the key of the first certificate"),
+        "{line}"
+    );
 
     let expired = tempfile::tempdir().expect("a temporary directory");
     let (old_cert, old_key) = ca.issue_expired(&[HOST]).write(expired.path());

@@ -95,7 +95,9 @@ impl TestCa {
         let key = KeyPair::generate().expect("a key");
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let mut params = CertificateParams::new(names).expect("certificate params");
-        params.distinguished_name.push(DnType::CommonName, "rbm test");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "rbm test");
         adjust(&mut params);
         let cert = params
             .signed_by(&key, &self.cert, &self.key)
@@ -136,13 +138,19 @@ pub fn https_client(roots_pem: &str, addr: SocketAddr) -> reqwest::Client {
 }
 
 /// A TLS connection to `addr`, verified for [`HOST`] against `roots_pem`.
-pub async fn connect(
+pub async fn connect(roots_pem: &str, addr: SocketAddr) -> std::io::Result<TlsStream<TcpStream>> {
+    connect_to(roots_pem, addr, HOST).await
+}
+
+/// A TLS connection to `addr`, verified for `host` against `roots_pem`.
+pub async fn connect_to(
     roots_pem: &str,
     addr: SocketAddr,
+    host: &str,
 ) -> std::io::Result<TlsStream<TcpStream>> {
     let connector = TlsConnector::from(Arc::new(client_config(roots_pem)));
     let tcp = TcpStream::connect(addr).await?;
-    let name = ServerName::try_from(HOST).expect("a DNS name");
+    let name = ServerName::try_from(host.to_owned()).expect("a DNS name");
     connector.connect(name, tcp).await
 }
 
