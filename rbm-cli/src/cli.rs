@@ -46,7 +46,8 @@ pub(crate) enum Command {
     /// Check a webhook the way the RBM console's "Verify" button does.
     ///
     /// Sends the verification handshake and says whether the console would
-    /// accept the answer, and why not.
+    /// accept the answer, and why not. For an https:// URL, first checks the
+    /// certificate as Google does (trusted chain, name, expiry).
     Verify(VerifyArgs),
     /// Look into a bot's inbox and deal with its dead letters.
     ///
@@ -283,6 +284,10 @@ pub(crate) struct VerifyArgs {
     /// history and `ps`.
     #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
     pub(crate) token: String,
+    /// Trust only the CA certificates of this PEM file for an https://
+    /// webhook, instead of the system's (a private CA, for tests).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<std::path::PathBuf>,
 }
 
 /// `rbm inbox`.

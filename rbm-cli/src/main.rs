@@ -8,6 +8,7 @@ mod api_failure;
 mod api_lines;
 mod campaign;
 mod capability;
+mod certificate;
 mod chat;
 mod cli;
 mod connect;

@@ -3,6 +3,7 @@
 
 use rbm_runtime::testing::{Google, HeaderName, HttpBot, OverHttp, StatusCode, TransportError};
 
+use crate::certificate::{self, Verdict};
 use crate::cli::VerifyArgs;
 use crate::error::CliError;
 
@@ -14,20 +15,47 @@ struct Check {
 
 /// Performs the handshake; `Ok(true)` when the console would accept it.
 pub(crate) async fn run(args: VerifyArgs) -> Result<bool, CliError> {
-    let bot = HttpBot::new(&args.url, &args.token)?;
+    let https = https_target(&args.url)?;
+    let bot = match (&https, &args.ca) {
+        (Some(_), Some(ca)) => HttpBot::with_tls(
+            &args.url,
+            &args.token,
+            certificate::client_config(Some(ca))?,
+        )?,
+        _ => HttpBot::new(&args.url, &args.token)?,
+    };
     let secret = fastrand::u64(1_000_000_000..u64::MAX).to_string();
     println!(
         "Verifying {} as the RBM console does (secret {secret})",
         args.url
     );
-    let checks = match handshake(bot.transport(), bot.google(), &secret).await {
-        Ok(checks) => checks,
-        Err(TransportError::Unreachable { reason, .. }) => vec![Check {
-            passed: false,
-            what: format!("the webhook is unreachable: {reason}"),
-        }],
-        Err(error) => return Err(error.into()),
-    };
+    let mut checks = Vec::new();
+    if let Some((host, port)) = &https {
+        let config = certificate::client_config(args.ca.as_deref())?;
+        match certificate::check(config, host, *port).await {
+            Verdict::Valid { what, warning } => {
+                checks.push(Check { passed: true, what });
+                if let Some(warning) = warning {
+                    println!("  warn {warning}");
+                }
+            }
+            Verdict::Invalid(why) => checks.push(Check {
+                passed: false,
+                what: why,
+            }),
+            Verdict::Unreachable => {}
+        }
+    }
+    if checks.iter().all(|c| c.passed) {
+        match handshake(bot.transport(), bot.google(), &secret).await {
+            Ok(more) => checks.extend(more),
+            Err(TransportError::Unreachable { reason, .. }) => checks.push(Check {
+                passed: false,
+                what: format!("the webhook is unreachable: {reason}"),
+            }),
+            Err(error) => return Err(error.into()),
+        }
+    }
     let passed = checks.iter().all(|c| c.passed);
     for check in &checks {
         println!(
@@ -58,6 +86,22 @@ pub(crate) async fn run(args: VerifyArgs) -> Result<bool, CliError> {
         println!("FAIL: the console's verification would fail.");
     }
     Ok(passed)
+}
+
+/// The host and port of an https:// URL; `None` for http://.
+fn https_target(url: &str) -> Result<Option<(String, u16)>, CliError> {
+    let parsed = url::Url::parse(url)
+        .map_err(|error| CliError::Usage(format!("{url:?} is not a URL: {error}")))?;
+    if parsed.scheme() != "https" {
+        return Ok(None);
+    }
+    let host = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.to_owned(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => return Err(CliError::Usage(format!("{url:?} has no host"))),
+    };
+    Ok(Some((host, parsed.port_or_known_default().unwrap_or(443))))
 }
 
 fn json_headers() -> Vec<(HeaderName, String)> {

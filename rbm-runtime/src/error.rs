@@ -24,6 +24,16 @@ pub enum ConfigError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// Two settings that exclude each other are both set.
+    #[error("{name} and {other} are both set: {hint}")]
+    Conflict {
+        /// One of the settings.
+        name: &'static str,
+        /// The other.
+        other: &'static str,
+        /// Which to keep.
+        hint: &'static str,
+    },
 }
 
 /// Why the server stopped with an error.

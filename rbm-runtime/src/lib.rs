@@ -44,8 +44,8 @@ pub use reply::{AgentEvent, Reply, Suggestion};
 pub use route::RouteInfo;
 pub use sender::{LogSender, OutgoingEvent, OutgoingMessage, ReplySender, SendError, SendFuture};
 pub use server::{
-    DeliveryMode, EnvWebhook, PartnerAgents, RunningServer, Server, ServerBuilder, ServerConfig,
-    WebhookHandler, serve_from_env,
+    AcmeSettings, CertFiles, DeliveryMode, EnvWebhook, PartnerAgents, RunningServer, Server,
+    ServerBuilder, ServerConfig, TlsSettings, WebhookHandler, serve_from_env,
 };
 pub use verify::{SignatureError, SignatureVerifier, sign};
 

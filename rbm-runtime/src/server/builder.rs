@@ -18,6 +18,7 @@ use super::outcome::Outcome;
 use super::pipeline::{Mode, Pipeline};
 use super::running::{RunningServer, WebhookHandler, start};
 use super::sequencer::Sequencer;
+use super::tls::{self, TlsSettings};
 use super::webhook::{Target, Webhook};
 use crate::agent::{Agent, DynAgent};
 use crate::api::RbmApiClient;
@@ -198,6 +199,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves HTTPS with a certificate from files or from ACME (default:
+    /// plain HTTP; see [`TlsSettings`]).
+    pub fn tls(mut self, tls: TlsSettings) -> Self {
+        self.config.tls = tls;
+        self
+    }
+
     /// When deliveries are acknowledged: once stored in the inbox (the
     /// default) or once handled (inline).
     pub fn delivery(mut self, mode: DeliveryMode) -> Self {
@@ -352,7 +360,7 @@ impl ServerBuilder {
                 return Err(invalid(name, "0", "it must be positive"));
             }
         }
-        Ok(())
+        self.config.tls.check()
     }
 
     /// Checks everything, opens the store and assembles the request pipeline.
@@ -438,6 +446,8 @@ impl ServerBuilder {
     /// open and what a previous run left is queued.
     pub async fn bind(self) -> Result<RunningServer, Error> {
         self.check()?;
+        // The certificate files are read before anything listens.
+        let tls = tls::prepare(&self.config.tls)?;
         let addr = self.config.socket_addr();
         let listener = TcpListener::bind(addr)
             .await
@@ -450,7 +460,11 @@ impl ServerBuilder {
             ),
             None => None,
         };
-        let starting = start(&self.config, listener)?;
+        let tls = match tls {
+            Some(tls) => Some(tls.start(self.config.bind).await?),
+            None => None,
+        };
+        let starting = start(&self.config, listener, tls)?;
         match self.open().await {
             Ok((pipeline, config)) => starting.ready(pipeline, &config, metrics_listener),
             Err(error) => {
@@ -589,7 +603,7 @@ mod tests {
         socket.set_nonblocking(true).expect("non-blocking");
         let same_socket = socket.try_clone().expect("a second handle");
         let listener = TcpListener::from_std(socket).expect("a tokio listener");
-        let server = start(&config, listener)
+        let server = start(&config, listener, None)
             .and_then(|starting| starting.ready(pipeline, &config, None))
             .expect("started");
         // On Linux, a listening socket that is shut down fails every accept

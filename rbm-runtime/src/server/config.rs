@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::health::Probe;
+use super::tls::TlsSettings;
 use crate::error::ConfigError;
 use crate::store::StoreUrl;
 
@@ -98,6 +99,11 @@ pub struct ServerConfig {
     /// of their own so that nothing internal shows on the webhook's port
     /// (`RBM_METRICS_ADDR`, e.g. `127.0.0.1:9464`; default: no metrics).
     pub metrics_addr: Option<SocketAddr>,
+    /// Whether the webhook port speaks HTTPS, with a certificate from files
+    /// (`RBM_TLS_CERT` + `RBM_TLS_KEY`) or from ACME (`RBM_TLS_DOMAINS`
+    /// with `RBM_ACME_*`); default plain HTTP, for a server behind a load
+    /// balancer or proxy that terminates TLS.
+    pub tls: TlsSettings,
 }
 
 impl Default for ServerConfig {
@@ -123,6 +129,7 @@ impl Default for ServerConfig {
             partition_lease: Duration::from_secs(10),
             resident_entries: 4096,
             metrics_addr: None,
+            tls: TlsSettings::Off,
         }
     }
 }
@@ -159,7 +166,7 @@ impl ServerConfig {
     /// Reads the settings through `lookup` (the environment, in production).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = Self::default();
-        let config = Self {
+        let mut config = Self {
             bind: parse(
                 &lookup,
                 "BIND",
@@ -246,6 +253,7 @@ impl ServerConfig {
             },
             ..defaults
         };
+        config.tls = TlsSettings::from_lookup(&lookup, &config.store)?;
         Ok(config)
     }
 }

@@ -1,15 +1,17 @@
-//! The accept loop: warp's service on hyper's HTTP/1 connections, with a
-//! header read timeout (which also ends idle keep-alive connections), a
-//! write timeout, a connection limit, health probes and graceful shutdown.
+//! The accept loop: warp's service on hyper's HTTP/1 connections, plain or
+//! over TLS, with a header read timeout (which also bounds the TLS
+//! handshake and ends idle keep-alive connections), a write timeout, a
+//! connection limit, health probes and graceful shutdown.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1::Builder;
+use hyper::service::HttpService;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -21,8 +23,10 @@ use super::health::{Health, Probe};
 use super::outcome::{self, DeliveryFacts, Outcome};
 use super::pipeline::{RequestHead, SIGNATURE_HEADER};
 use super::target::TargetCheck;
+use super::tls::{Acceptor, Tls};
 
 /// Limits of the connections a listener accepts.
+#[derive(Clone, Copy)]
 pub(crate) struct ListenerLimits {
     pub(crate) header_timeout: Duration,
     pub(crate) write_timeout: Duration,
@@ -35,12 +39,14 @@ pub(crate) struct ListenerLimits {
 /// stops taking deliveries and lets those in flight finish (for up to the
 /// grace period); meanwhile new connections are still accepted, one request
 /// each, so that probes see the drain (`/readyz` answers 503) and
-/// deliveries are refused with 503 rather than a closed port. Fails if the
-/// listening socket itself fails: then it accepts no more.
+/// deliveries are refused with 503 rather than a closed port. With `tls`,
+/// every connection is secured first. Fails if the listening socket itself
+/// fails: then it accepts no more.
 pub(crate) async fn run(
     listener: TcpListener,
     health: Arc<Health>,
     limits: ListenerLimits,
+    tls: Option<Tls>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let serving = Arc::clone(&health);
@@ -92,12 +98,11 @@ pub(crate) async fn run(
         };
         match accepted {
             Accepted::Connection(stream, permit) => {
-                let (builder, io) = prepare(stream, &limits, true);
-                let connection = graceful.watch(builder.serve_connection(io, service.clone()));
+                let acceptor = tls.as_ref().map(Tls::acceptor);
+                let watcher = Some(graceful.watcher());
+                let service = service.clone();
                 tokio::spawn(async move {
-                    if let Err(error) = connection.await {
-                        tracing::debug!(%error, "connection ended with an error");
-                    }
+                    serve(stream, acceptor, limits, service, watcher).await;
                     drop(permit);
                 });
             }
@@ -128,10 +133,10 @@ pub(crate) async fn run(
                 // Not watched: such a connection has one request, answered
                 // at once (a probe, or 503), and must not prolong the drain.
                 Accepted::Connection(stream, permit) => {
-                    let (builder, io) = prepare(stream, &limits, false);
-                    let connection = builder.serve_connection(io, service.clone());
+                    let acceptor = tls.as_ref().map(Tls::acceptor);
+                    let service = service.clone();
                     tokio::spawn(async move {
-                        let _ = connection.await;
+                        serve(stream, acceptor, limits, service, None).await;
                         drop(permit);
                     });
                 }
@@ -141,6 +146,8 @@ pub(crate) async fn run(
         }
     }
     drop(listener);
+    // Stops what keeps the certificate current.
+    drop(tls);
     failure
 }
 
@@ -196,25 +203,75 @@ async fn accept(listener: &TcpListener, permits: &Arc<Semaphore>) -> Accepted {
     }
 }
 
-/// The connection builder with the limits, and `stream` ready for it;
-/// `keep_alive` off answers one request and closes.
-fn prepare(
+/// Serves one connection: secures it first when TLS is on, then answers
+/// its requests. A `watcher` keeps it alive between requests and lets
+/// graceful shutdown end it; without one it answers one request and closes.
+async fn serve<S, B>(
     stream: TcpStream,
-    limits: &ListenerLimits,
-    keep_alive: bool,
-) -> (Builder, TokioIo<Pin<Box<TimeoutStream<TcpStream>>>>) {
+    tls: Option<Arc<Acceptor>>,
+    limits: ListenerLimits,
+    service: S,
+    watcher: Option<Watcher>,
+) where
+    S: HttpService<Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let _ = stream.set_nodelay(true);
     // Hyper has no deadline on writing a response: without this, a client
     // that sends requests and never reads the answers holds its
     // connection, and its slot, for ever.
     let mut stream = TimeoutStream::new(stream);
     stream.set_write_timeout(Some(limits.write_timeout));
+    let stream = Box::pin(stream);
     let mut builder = Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
-        .keep_alive(keep_alive);
-    (builder, TokioIo::new(Box::pin(stream)))
+        .keep_alive(watcher.is_some());
+    let served = match tls {
+        None => answer(&builder, stream, service, watcher).await,
+        // A client that opens a connection and never completes the
+        // handshake gets as long as one that never sends its headers.
+        Some(tls) => match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
+            Ok(Ok(Some(secured))) => answer(&builder, secured, service, watcher).await,
+            // An ACME validation handshake: nothing more to say.
+            Ok(Ok(None)) => Ok(()),
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "TLS handshake failed");
+                Ok(())
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                Ok(())
+            }
+        },
+    };
+    if let Err(error) = served {
+        tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// Answers the requests of a connection (plain or secured) with `builder`.
+async fn answer<I, S, B>(
+    builder: &Builder,
+    io: I,
+    service: S,
+    watcher: Option<Watcher>,
+) -> Result<(), hyper::Error>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'static,
+    S: HttpService<Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    match watcher {
+        Some(watcher) => watcher.watch(connection).await,
+        None => connection.await,
+    }
 }
 
 /// What a failed `accept` says about the listener.

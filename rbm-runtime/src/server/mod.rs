@@ -12,11 +12,13 @@ mod pipeline;
 mod running;
 mod sequencer;
 mod target;
+mod tls;
 mod webhook;
 
 pub use builder::{PartnerAgents, Server, ServerBuilder};
 pub use config::{DeliveryMode, EnvWebhook, ServerConfig};
 pub use running::{RunningServer, WebhookHandler};
+pub use tls::{AcmeSettings, CertFiles, TlsSettings};
 
 use crate::agent::Agent;
 use crate::api::RbmApiClient;

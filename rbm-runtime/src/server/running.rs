@@ -17,12 +17,18 @@ use super::config::ServerConfig;
 use super::health::Health;
 use super::listener::{self, ListenerLimits};
 use super::pipeline::{Pipeline, RequestHead, StoredEntry};
+use super::tls::{Announcement, Tls};
 use crate::error::Error;
 use crate::store::EntryId;
 
-/// Starts serving on `listener` in the background: health probes at once,
-/// deliveries once [`Starting::ready`] hands over the pipeline.
-pub(super) fn start(config: &ServerConfig, listener: TcpListener) -> Result<Starting, Error> {
+/// Starts serving on `listener` (over `tls` when given) in the background:
+/// health probes at once, deliveries once [`Starting::ready`] hands over
+/// the pipeline.
+pub(super) fn start(
+    config: &ServerConfig,
+    listener: TcpListener,
+    tls: Option<Tls>,
+) -> Result<Starting, Error> {
     let addr = config.socket_addr();
     let local_addr = listener
         .local_addr()
@@ -34,17 +40,20 @@ pub(super) fn start(config: &ServerConfig, listener: TcpListener) -> Result<Star
         shutdown_grace: config.shutdown_grace,
     };
     let health = Arc::new(Health::starting());
+    let announcement = tls.as_ref().map_or(Announcement::Plain, Tls::announcement);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(listener::run(
         listener,
         Arc::clone(&health),
         limits,
+        tls,
         async move {
             let _ = stopped.await;
         },
     ));
     Ok(Starting {
         local_addr,
+        announcement,
         health,
         stop,
         task,
@@ -54,6 +63,7 @@ pub(super) fn start(config: &ServerConfig, listener: TcpListener) -> Result<Star
 /// A server listening while it starts: alive, not ready.
 pub(super) struct Starting {
     local_addr: SocketAddr,
+    announcement: Announcement,
     health: Arc<Health>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
@@ -92,6 +102,7 @@ impl Starting {
         pipeline.announce();
         let local_addr = self.local_addr;
         tracing::info!(%local_addr, "rbm webhook server listening");
+        self.announcement.log();
         if let Some(addr) = metrics_addr {
             tracing::info!(%addr, "metrics served on GET /metrics (RBM_METRICS_ADDR)");
         }

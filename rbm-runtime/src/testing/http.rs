@@ -151,6 +151,21 @@ impl Bot<OverHttp> {
         Ok(Self::with_transport(transport, Google::new(client_token)))
     }
 
+    /// A user of the webhook at `url` whose HTTPS trusts what `tls` trusts
+    /// (e.g. only a private CA) instead of the system's roots.
+    pub fn with_tls(
+        url: impl Into<String>,
+        client_token: impl Into<String>,
+        tls: rustls::ClientConfig,
+    ) -> Result<Self, TransportError> {
+        let transport = OverHttp {
+            client: client_with(tls)?,
+            url: url.into(),
+            api: None,
+        };
+        Ok(Self::with_transport(transport, Google::new(client_token)))
+    }
+
     /// Reads the bot's replies from `api`, the fake RBM API it sends them to.
     pub fn replies_from(mut self, api: Arc<FakeRbmApi>) -> Self {
         self.transport_mut().api = Some(api);
@@ -169,8 +184,14 @@ pub fn http_client() -> Result<reqwest::Client, TransportError> {
         .with_platform_verifier()
         .map_err(|e| client_error(&e))?
         .with_no_client_auth();
+    client_with(config)
+}
+
+/// A webhook client with `tls`, and generous timeouts.
+fn client_with(tls: rustls::ClientConfig) -> Result<reqwest::Client, TransportError> {
+    let client_error = |e: &dyn std::fmt::Display| TransportError::Client(e.to_string());
     reqwest::Client::builder()
-        .tls_backend_preconfigured(config)
+        .tls_backend_preconfigured(tls)
         .timeout(Duration::from_secs(60))
         .connect_timeout(Duration::from_secs(10))
         .build()
