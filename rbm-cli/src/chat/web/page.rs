@@ -229,11 +229,13 @@ impl Page {
     ) -> Result<Value, Refusal> {
         let phone = user.bot.google().user().to_owned();
         let payload = push.payload_json();
+        let envelope: Value = serde_json::from_slice(&push.body()).unwrap_or(Value::Null);
         self.hub.publish(json!({
             "type": "user_message",
             "user": phone,
             "messageId": push.message_id().or(push.event_id()),
             "payload": payload,
+            "envelope": envelope,
             "note": note,
         }));
         let started = Instant::now();
@@ -245,7 +247,6 @@ impl Page {
         let millis = started.elapsed().as_millis();
         self.feed.pump();
         let explanations = self.engine.explain(&delivered).await;
-        let envelope: Value = serde_json::from_slice(&delivered.push.body()).unwrap_or(Value::Null);
         let (status, error) = match &delivered.answer {
             Ok(status) => (Some(status.as_u16()), None),
             Err(error) => (None, Some(error.clone())),

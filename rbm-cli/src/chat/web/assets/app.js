@@ -71,7 +71,7 @@ function source(holder, files) {
 }
 
 function placeholder(src, why) {
-  return el('div', 'media-missing', el('span', 'icon', '🖼'),
+  return el('div', 'media-missing', el('span', 'icon', '?'),
     el('span', null, why), el('small', null, src.name || lastSegment(src.url)));
 }
 
@@ -94,7 +94,7 @@ function media(src, heightClass) {
     player.src = src.url;
     box.append(player);
   } else {
-    const link = el('a', 'file-link', el('span', 'icon', '📄'), src.name || lastSegment(src.url));
+    const link = el('a', 'file-link', el('span', 'icon', 'FILE'), src.name || lastSegment(src.url));
     link.href = src.url;
     link.target = '_blank';
     link.rel = 'noopener';
@@ -146,7 +146,7 @@ function suggestionButton(view, suggestion, className) {
   const action = suggestion.action;
   const body = reply || action;
   if (!body) return null;
-  const button = el('button', className + (action ? ' action' : ''), action ? '⚡ ' : null, body.text);
+  const button = el('button', className + (action ? ' action' : ''), body.text, action ? el('span', 'arrow', ' ↗') : null);
   button.type = 'button';
   button.dataset.postback = body.postbackData || '';
   button.addEventListener('click', () => tap(view, body, Boolean(action)));
@@ -301,7 +301,7 @@ function userMessage(view, event) {
     bubble.classList.add('tapped');
   } else if (p.location) {
     bubble.classList.add('location');
-    bubble.append(el('div', 'text', '📍 Shared location'),
+    bubble.append(el('div', 'text', 'Shared location'),
       el('small', null, p.location.latitude + ', ' + p.location.longitude));
   } else if (p.userFile) {
     const file = p.userFile.payload || {};
@@ -429,20 +429,45 @@ function details(summary, value) {
   return el('details', null, el('summary', null, summary), el('pre', null, pretty(value)));
 }
 
+function payloadKind(payload) {
+  return Object.keys(payload || {}).find((k) =>
+    ['text', 'suggestionResponse', 'location', 'userFile', 'eventType'].includes(k)) || 'payload';
+}
+
+// A delivery's entry: opened when it is sent, completed with its answer.
+function openExchange(event) {
+  const entry = el('li', 'entry exchange pending',
+    el('div', 'entry-head', el('span', 'dir', 'Google → bot'), el('span', 'who', event.user),
+      el('span', 'what', payloadKind(event.payload)), el('span', 'status', '…'), el('span', 'ms')),
+    details('what Google sent (payload)', event.payload),
+    details('the Pub/Sub envelope', event.envelope));
+  if (event.messageId) entry.dataset.id = event.messageId;
+  return entry;
+}
+
+function completeExchange(event) {
+  const log = document.getElementById('log');
+  const entries = [...log.querySelectorAll('.entry.exchange.pending')];
+  let entry = entries.find((e) => e.dataset.id === event.messageId);
+  if (!entry) {
+    entry = openExchange(event);
+    log.append(entry);
+  }
+  entry.classList.remove('pending');
+  entry.classList.add(event.status === 200 ? 'ok' : 'bad');
+  entry.querySelector('.status').textContent = event.error ? 'unreachable' : event.status;
+  entry.querySelector('.ms').textContent = event.millis + ' ms';
+  if (event.error) entry.append(el('div', 'entry-note', event.error));
+  for (const text of event.notes || []) entry.append(el('div', 'entry-note', text));
+}
+
 function logEntry(event) {
   const log = document.getElementById('log');
   let entry;
-  if (event.type === 'exchange') {
-    const what = Object.keys(event.payload || {}).find((k) =>
-      ['text', 'suggestionResponse', 'location', 'userFile', 'eventType'].includes(k)) || 'payload';
-    const status = event.error ? 'unreachable' : event.status;
-    entry = el('li', 'entry exchange ' + (event.status === 200 ? 'ok' : 'bad'),
-      el('div', 'entry-head', el('span', 'dir', 'Google → bot'), el('span', 'who', event.user),
-        el('span', 'what', what), el('span', 'status', status), el('span', 'ms', event.millis + ' ms')),
-      details('what Google sent (payload)', event.payload),
-      details('the Pub/Sub envelope', event.envelope));
-    if (event.error) entry.append(el('div', 'entry-note', event.error));
-    for (const text of event.notes || []) entry.append(el('div', 'entry-note', text));
+  if (event.type === 'user_message') {
+    entry = openExchange(event);
+  } else if (event.type === 'exchange') {
+    completeExchange(event);
   } else if (event.type === 'api_call') {
     entry = el('li', 'entry api ' + (event.status === 200 ? 'ok' : 'bad'),
       el('div', 'entry-head', el('span', 'dir', 'bot → RBM API'), el('span', 'what', event.method + ' ' + event.path),
@@ -452,8 +477,7 @@ function logEntry(event) {
   } else if (event.type === 'status' && event.error) {
     entry = el('li', 'entry bad', el('div', 'entry-note', event.error));
   }
-  if (!entry) return;
-  log.append(entry);
+  if (entry) log.append(entry);
   log.scrollTop = log.scrollHeight;
 }
 
