@@ -538,6 +538,12 @@ async fn the_page_server_over_plain_http() {
         "hello from the web"
     );
 
+    // A tab opened later sees the conversation so far, reply included.
+    let mut late = http.get(chat.at("/events")).send().await.expect("a stream");
+    let mut seen_late = String::new();
+    read_stream_until(&mut late, &mut seen_late, "\"type\":\"agent_message\"").await;
+    assert!(seen_late.contains("\"user_message\""), "{seen_late}");
+
     // What is refused, and how.
     let post = |body: &'static str, content_type: &'static str| {
         http.post(chat.at("/api/send"))

@@ -30,6 +30,9 @@ use page::Page;
 /// a delivery it is read at once).
 const POLL: Duration = Duration::from_millis(100);
 
+/// How long the tabs get to receive the last status before the server stops.
+const FAREWELL: Duration = Duration::from_millis(100);
+
 /// Serves the page until Ctrl-C (or the bot's exit, or another signal).
 /// Returns once the server and all its connections have ended.
 pub(crate) async fn run(
@@ -67,10 +70,14 @@ pub(crate) async fn run(
             }
         }
     };
-    if let Err(error) = &result {
-        page.hub
-            .publish(json!({"type": "status", "ready": false, "error": error.to_string()}));
-    }
+    let why = match &result {
+        Ok(()) => "rbm chat was stopped".to_owned(),
+        Err(error) => error.to_string(),
+    };
+    page.hub
+        .publish(json!({"type": "status", "ready": false, "error": why}));
+    // A moment for the open tabs to receive it before their streams end.
+    tokio::time::sleep(FAREWELL).await;
     let _ = stop.send(true);
     let _ = server.await;
     result
