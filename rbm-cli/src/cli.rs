@@ -24,12 +24,15 @@ pub(crate) struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Chat with a bot in the terminal, with this tool playing Google.
+    /// Chat with a bot in the terminal, or in the browser with --web, with
+    /// this tool playing Google.
     ///
     /// Starts the bot with PORT, BIND, RBM_CLIENT_TOKEN, RBM_API_BASE_URL and
     /// GOOGLE_APPLICATION_CREDENTIALS set so that it talks to this tool
     /// only, then sends what you type as signed deliveries and shows its
-    /// replies. Example: `rbm chat -- cargo run --example echo`.
+    /// replies. Example: `rbm chat -- cargo run --example echo`; with
+    /// `--web`, a page on 127.0.0.1 shows the conversation as a phone
+    /// would: `rbm chat --web --open -- cargo run --example pizza`.
     Chat(ChatArgs),
     /// Send one signed delivery to a webhook and print the status, and the
     /// replies when the bot sends them to `rbm api`.
@@ -110,9 +113,33 @@ pub(crate) struct ChatArgs {
     /// Show the bot's log (its stderr) as it runs.
     #[arg(long)]
     pub(crate) logs: bool,
+    /// The page of `--web`.
+    #[command(flatten)]
+    pub(crate) web: WebArgs,
     /// The command that starts the bot, after `--`.
     #[arg(last = true, value_name = "BOT COMMAND")]
     pub(crate) command: Vec<String>,
+}
+
+/// `rbm chat --web`: the conversation on a local page.
+#[derive(Debug, Args)]
+pub(crate) struct WebArgs {
+    /// Show the conversation on a page served on 127.0.0.1, as a phone
+    /// would: cards, carousels, chips, media, receipts, and each exchange's
+    /// JSON. The page's address is printed; Ctrl-C stops.
+    #[arg(long)]
+    pub(crate) web: bool,
+    /// With --web, open the page in the default browser.
+    #[arg(long, requires = "web")]
+    pub(crate) open: bool,
+    /// With --web, the port of the page on 127.0.0.1 (0: a free one).
+    #[arg(long, requires = "web", default_value_t = 0)]
+    pub(crate) port: u16,
+    /// With --web, how many users chat with the bot at once, side by side
+    /// (the first is --phone, the others numbers after it).
+    #[arg(long, requires = "web", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub(crate) users: u8,
 }
 
 /// `rbm send`.

@@ -93,7 +93,8 @@ fn degrees(name: &str, value: &str, limit: f64) -> Result<f64, String> {
     }
 }
 
-fn event(kind: &str) -> Result<UserEventType, String> {
+/// The user event a name stands for (`read`, `typing`…), or why none does.
+pub(super) fn event(kind: &str) -> Result<UserEventType, String> {
     Ok(match kind.to_ascii_lowercase().as_str() {
         "read" => UserEventType::Read,
         "delivered" => UserEventType::Delivered,
