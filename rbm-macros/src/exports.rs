@@ -77,22 +77,18 @@ exports! {
     LAUNCH_STATE = "LaunchState";
 
     // Matching.
-    /// `std::sync::LazyLock`, re-exported, for compiled regexes.
+    /// `std::sync::LazyLock`, re-exported, for the route tables.
     LAZY_LOCK = "LazyLock";
-    /// `regex::Regex`, re-exported.
-    REGEX = "Regex";
-    /// Compiles a route regex once.
-    COMPILE_REGEX = "compile_regex";
-    /// A compiled regex's captures in a text.
-    REGEX_MATCH = "regex_match";
+    /// What a text route matches.
+    TEXT_ROUTE = "TextRoute";
+    /// The text routes of an agent, built once.
+    TEXT_ROUTES = "TextRoutes";
+    /// What a postback route matches.
+    POSTBACK_ROUTE = "PostbackRoute";
+    /// The postback routes of an agent, built once.
+    POSTBACK_ROUTES = "PostbackRoutes";
     /// A piece of a postback template.
     PIECE = "Piece";
-    /// The segments of postback data a template matches.
-    MATCH_TEMPLATE = "match_template";
-    /// The first word of a text and the rest.
-    SPLIT_COMMAND = "split_command";
-    /// The rest of a text after a prefix.
-    STRIP_PREFIX = "strip_prefix";
     /// A MIME type without parameters, lowercase.
     MIME_ESSENCE = "mime_essence";
     /// The top-level type of a MIME essence.

@@ -11,19 +11,26 @@ use quote::{format_ident, quote};
 use syn::Type;
 
 use super::call::route_block;
-use super::model::{Handler, Matcher, Mime, Piece, Postback, Route};
-use super::template;
+use super::model::{Handler, Matcher, Mime, Piece, Route};
+use super::tables;
 use crate::exports::{
-    INPUT, LAUNCH_STATE, MATCH_TEMPLATE, MESSAGE_CONTENT, MIME_ESSENCE, MIME_TOP_LEVEL, PAYLOAD,
-    PIECE, REGEX_MATCH, SERVER_EVENT_TYPE, SPLIT_COMMAND, STRIP_PREFIX, USER_EVENT_TYPE,
+    INPUT, LAUNCH_STATE, MESSAGE_CONTENT, MIME_ESSENCE, MIME_TOP_LEVEL, PAYLOAD, PIECE,
+    SERVER_EVENT_TYPE, USER_EVENT_TYPE,
 };
 
 /// The routes to dispatch: `(index in RouteInfo table, route)`.
-type Live<'a> = Vec<(usize, &'a Route)>;
+pub(crate) type Live<'a> = Vec<(usize, &'a Route)>;
 
 /// The routes limited to a state, then the others: each step is generated
 /// once per pass, in this order.
-type Passes<'a> = [Live<'a>; 2];
+pub(crate) type Passes<'a> = [Live<'a>; 2];
+
+/// The live routes split into passes.
+pub(crate) fn passes<'a>(live: &Live<'a>) -> Passes<'a> {
+    let (filtered, unfiltered): (Live<'_>, Live<'_>) =
+        live.iter().partition(|(_, route)| route.filter.is_some());
+    [filtered, unfiltered]
+}
 
 /// The body of `Agent::dispatch`: a `match` on the payload kind. `state` is
 /// the agent's state type, when it declares one.
@@ -38,9 +45,7 @@ pub(crate) fn dispatch(
         route_block(index, route, &handlers[route.handler], input, state)
     };
     let plain = quote! { #INPUT::new(__rbm_delivery, __rbm_ctx) };
-    let (filtered, unfiltered): (Live<'_>, Live<'_>) =
-        live.iter().partition(|(_, route)| route.filter.is_some());
-    let passes: Passes<'_> = [filtered, unfiltered];
+    let passes = passes(live);
     let select = |f: &dyn Fn(&Matcher) -> bool| -> Vec<Vec<usize>> {
         passes
             .iter()
@@ -175,117 +180,74 @@ pub(crate) fn dispatch(
 
 type Block<'b> = dyn Fn(usize, TokenStream) -> TokenStream + 'b;
 
-/// The arm `pattern => { ... }` trying `steps` in order; nothing when
-/// there are none. Each step is a block of its own, so their local names
-/// do not meet.
-fn arm(pattern: TokenStream, steps: Vec<TokenStream>) -> TokenStream {
-    if steps.is_empty() {
+/// `MessageContent::Text`: the text routes the table finds for the text,
+/// in the documented order, each tried in turn until one takes it.
+fn text_arm(passes: &Passes<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+    let table = tables::text_table_name();
+    candidate_arm(
+        quote! { #MESSAGE_CONTENT::Text(__rbm_text) },
+        quote! { #table.candidates(__rbm_text) },
+        routes_of(passes, |m| tables::text_route(m).is_some()),
+        block,
+        plain,
+    )
+}
+
+/// `MessageContent::SuggestionResponse`: the postback routes the table
+/// finds for the data, in the documented order, each tried in turn.
+fn postback_arm(passes: &Passes<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
+    let table = tables::postback_table_name();
+    candidate_arm(
+        quote! { #MESSAGE_CONTENT::SuggestionResponse(__rbm_response) },
+        quote! { #table.candidates(&__rbm_response.postback_data) },
+        routes_of(passes, |m| tables::postback_route(m).is_some()),
+        block,
+        plain,
+    )
+}
+
+/// The numbers of the routes whose matcher `is` accepts, in every pass.
+fn routes_of(passes: &Passes<'_>, is: fn(&Matcher) -> bool) -> Vec<usize> {
+    passes
+        .iter()
+        .flatten()
+        .filter(|(_, route)| is(&route.matcher))
+        .map(|(i, _)| *i)
+        .collect()
+}
+
+/// The arm `pattern => { ... }` that takes the candidates `candidates`
+/// yields (route number, what it found) and tries each route's block,
+/// picked by number; a block that does not take the delivery breaks out
+/// to the next candidate. Nothing when there are no `routes`.
+fn candidate_arm(
+    pattern: TokenStream,
+    candidates: TokenStream,
+    routes: Vec<usize>,
+    block: &Block<'_>,
+    plain: &TokenStream,
+) -> TokenStream {
+    if routes.is_empty() {
         return TokenStream::new();
     }
+    let input = quote! { #plain.with_found(__rbm_found) };
+    let arms = routes.into_iter().map(|i| {
+        let body = block(i, input.clone());
+        quote! { #i => { #body } }
+    });
     quote! {
-        #pattern => { #({ #steps })* }
-    }
-}
-
-/// `MessageContent::Text`: in each pass, exact, ignore_case, commands,
-/// prefixes (longest first), regexes (declaration order), any text.
-fn text_arm(passes: &Passes<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
-    let steps = passes
-        .iter()
-        .flat_map(|pass| text_steps(pass, block, plain))
-        .collect();
-    arm(quote! { #MESSAGE_CONTENT::Text(__rbm_text) }, steps)
-}
-
-fn text_steps(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Vec<TokenStream> {
-    let mut exact = Vec::new();
-    let mut folded = Vec::new();
-    let mut commands = Vec::new();
-    let mut folded_commands = Vec::new();
-    let mut prefixes = Vec::new();
-    let mut regexes = Vec::new();
-    let mut any = Vec::new();
-    let with_rest = quote! { #plain.with_rest(__rbm_rest) };
-    for &(i, route) in live {
-        match &route.matcher {
-            Matcher::Text {
-                value: Some(v),
-                ignore_case: false,
-            } => exact.push((v.clone(), block(i, plain.clone()))),
-            Matcher::Text {
-                value: Some(v),
-                ignore_case: true,
-            } => folded.push((v.to_lowercase(), block(i, plain.clone()))),
-            Matcher::Text { value: None, .. } => any.push(block(i, plain.clone())),
-            Matcher::Command {
-                word,
-                ignore_case: false,
-            } => commands.push((word.clone(), block(i, with_rest.clone()))),
-            Matcher::Command {
-                word,
-                ignore_case: true,
-            } => folded_commands.push((word.to_lowercase(), block(i, with_rest.clone()))),
-            Matcher::Prefix { value, ignore_case } => {
-                let body = block(i, with_rest.clone());
-                let attempt = quote! {
-                    if let ::core::option::Option::Some(__rbm_rest) =
-                        #STRIP_PREFIX(__rbm_text, #value, #ignore_case)
-                    { #body }
-                };
-                prefixes.push((value.chars().count(), attempt));
+        #pattern => {
+            let mut __rbm_candidates = #candidates;
+            while let ::core::option::Option::Some((__rbm_route, __rbm_found)) =
+                ::core::iter::Iterator::next(&mut __rbm_candidates)
+            {
+                match __rbm_route {
+                    #(#arms)*
+                    _ => {}
+                }
             }
-            Matcher::Regex { .. } => {
-                let regex = format_ident!("__RBM_REGEX_{i}");
-                let body = block(
-                    i,
-                    quote! { #plain.with_captures(__rbm_regex, __rbm_captures) },
-                );
-                regexes.push(quote! {
-                    if let ::core::option::Option::Some((__rbm_regex, __rbm_captures)) =
-                        #REGEX_MATCH(&#regex, __rbm_text)
-                    {
-                        #body
-                    }
-                });
-            }
-            _ => {}
         }
     }
-    // Longer prefixes are more specific: they are tried first (a stable
-    // sort, so prefixes of one length keep their declaration order).
-    prefixes.sort_by_key(|p| std::cmp::Reverse(p.0));
-    let prefixes = prefixes.into_iter().map(|(_, p)| p);
-    let mut body = Vec::new();
-    if !exact.is_empty() {
-        let exact = literal_arms(exact);
-        body.push(quote! { match __rbm_text.as_str() { #(#exact)* _ => {} } });
-    }
-    if !folded.is_empty() {
-        let folded = literal_arms(folded);
-        body.push(quote! {
-            let __rbm_lower = __rbm_text.to_lowercase();
-            match __rbm_lower.as_str() { #(#folded)* _ => {} }
-        });
-    }
-    if !commands.is_empty() || !folded_commands.is_empty() {
-        let commands = literal_arms(commands);
-        let folded = (!folded_commands.is_empty()).then(|| {
-            let folded_commands = literal_arms(folded_commands);
-            quote! {
-                let __rbm_word = __rbm_word.to_lowercase();
-                match __rbm_word.as_str() { #(#folded_commands)* _ => {} }
-            }
-        });
-        body.push(quote! {
-            let (__rbm_word, __rbm_rest) = #SPLIT_COMMAND(__rbm_text);
-            match __rbm_word { #(#commands)* _ => {} }
-            #folded
-        });
-    }
-    body.extend(prefixes);
-    body.extend(regexes);
-    body.extend(any);
-    body
 }
 
 /// One `match` arm per distinct value, trying the blocks of every route of
@@ -302,53 +264,6 @@ fn literal_arms(routes: Vec<(String, TokenStream)>) -> Vec<TokenStream> {
         .into_iter()
         .map(|(value, bodies)| quote! { #value => { #(#bodies)* } })
         .collect()
-}
-
-/// `MessageContent::SuggestionResponse`: in each pass, exact data,
-/// templates (most literal characters first), any postback.
-fn postback_arm(passes: &Passes<'_>, block: &Block<'_>, plain: &TokenStream) -> TokenStream {
-    let steps = passes
-        .iter()
-        .flat_map(|pass| postback_steps(pass, block, plain))
-        .collect();
-    arm(
-        quote! { #MESSAGE_CONTENT::SuggestionResponse(__rbm_response) },
-        steps,
-    )
-}
-
-fn postback_steps(live: &Live<'_>, block: &Block<'_>, plain: &TokenStream) -> Vec<TokenStream> {
-    let mut exact = Vec::new();
-    let mut templates = Vec::new();
-    let mut any = Vec::new();
-    for &(i, route) in live {
-        match &route.matcher {
-            Matcher::Postback(Postback::Exact(v)) => {
-                exact.push((v.clone(), block(i, plain.clone())));
-            }
-            Matcher::Postback(Postback::Template(pieces)) => {
-                let name = format_ident!("__RBM_TEMPLATE_{i}");
-                let body = block(i, quote! { #plain.with_segments(__rbm_segments) });
-                templates.push((
-                    template::literal_len(pieces),
-                    quote! {
-                        if let ::core::option::Option::Some(__rbm_segments) =
-                            #MATCH_TEMPLATE(#name, &__rbm_response.postback_data)
-                        { #body }
-                    },
-                ));
-            }
-            Matcher::Postback(Postback::Any) => any.push(block(i, plain.clone())),
-            _ => {}
-        }
-    }
-    templates.sort_by_key(|t| std::cmp::Reverse(t.0));
-    let templates = templates.into_iter().map(|(_, t)| t);
-    let exact = (!exact.is_empty()).then(|| {
-        let exact = literal_arms(exact);
-        quote! { match __rbm_response.postback_data.as_str() { #(#exact)* _ => {} } }
-    });
-    exact.into_iter().chain(templates).chain(any).collect()
 }
 
 fn location_arm(blocks: &[TokenStream]) -> TokenStream {

@@ -1,19 +1,19 @@
 //! The output: the user's impl as plain methods, plus the `Agent` impl with
-//! its route table, compiled regexes, templates and dispatch.
+//! its route table, text and postback route tables and dispatch.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::ItemImpl;
 
 use super::Options;
-use super::dispatch::{dispatch, pieces};
+use super::dispatch::{dispatch, passes};
 use super::model::Handler;
-use super::model::{Matcher, Postback};
 use super::state;
+use super::tables::tables;
 use super::validate::Valid;
 use crate::exports::{
-    AGENT, COMPILE_REGEX, CONTEXT, DELIVERY, FUTURE, HANDLED, HANDLER_RESULT, LAZY_LOCK,
-    OTHER_RETURN_KIND, PIECE, REGEX, RETRYABLE_RESULT_KIND, ROUTE_INFO, UNHANDLED,
+    AGENT, CONTEXT, DELIVERY, FUTURE, HANDLED, HANDLER_RESULT, OTHER_RETURN_KIND,
+    RETRYABLE_RESULT_KIND, ROUTE_INFO, UNHANDLED,
 };
 
 /// Everything `#[rbm_agent]` emits besides the user's impl. Only the routes
@@ -48,27 +48,7 @@ pub(crate) fn expand(
         }
     });
     let count = valid.routes.len();
-    let statics = live.iter().map(|(i, route)| match &route.matcher {
-        Matcher::Regex {
-            source,
-            ignore_case,
-            ..
-        } => {
-            let name = format_ident!("__RBM_REGEX_{i}");
-            quote! {
-                static #name: #LAZY_LOCK<::core::option::Option<#REGEX>> =
-                    #LAZY_LOCK::new(|| #COMPILE_REGEX(#source, #ignore_case));
-            }
-        }
-        Matcher::Postback(Postback::Template(template)) => {
-            let name = format_ident!("__RBM_TEMPLATE_{i}");
-            let pieces = pieces(template);
-            quote! {
-                static #name: &[#PIECE] = #pieces;
-            }
-        }
-        _ => TokenStream::new(),
-    });
+    let tables = tables(&passes(&live));
     let read_receipts = options.read_receipts.then(|| {
         quote! {
             fn auto_read_receipts(&self) -> bool {
@@ -107,7 +87,7 @@ pub(crate) fn expand(
             use #OTHER_RETURN_KIND as _;
 
             static __RBM_ROUTES: [#ROUTE_INFO; #count] = [#(#infos),*];
-            #(#statics)*
+            #tables
 
             #[automatically_derived]
             impl #impl_generics #AGENT for #self_ty #where_clause {

@@ -15,6 +15,7 @@ mod parse;
 mod regex;
 mod state;
 mod suggest;
+mod tables;
 mod template;
 mod types;
 mod validate;

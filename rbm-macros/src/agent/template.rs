@@ -91,17 +91,6 @@ pub(crate) fn skeleton(pieces: &[Piece]) -> String {
         .collect()
 }
 
-/// How many literal characters the template has: more is more specific.
-pub(crate) fn literal_len(pieces: &[Piece]) -> usize {
-    pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Literal(l) => l.chars().count(),
-            Piece::Segment(_) => 0,
-        })
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,7 +112,6 @@ mod tests {
         );
         assert_eq!(parse("a{{b}}"), Ok(vec![lit("a{b}")]));
         assert_eq!(skeleton(&[lit("size:"), seg("size")]), "size:{}");
-        assert_eq!(literal_len(&[lit("size:"), seg("size")]), 5);
     }
 
     #[test]

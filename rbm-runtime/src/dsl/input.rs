@@ -4,6 +4,20 @@ use super::extract::Captures;
 use crate::agent::Delivery;
 use crate::context::Context;
 
+/// What a route's matcher found in a delivery, for its extractors.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Found<'a> {
+    /// Nothing beyond the delivery (exact texts, any text...).
+    Nothing,
+    /// The text after a prefix or command.
+    Rest(&'a str),
+    /// A regex and its captures.
+    Captures(&'a regex::Regex, regex::Captures<'a>),
+    /// The named segments of a postback template.
+    Segments(Vec<(&'static str, &'a str)>),
+}
+
 /// The delivery being dispatched plus what the matching route found in it
 /// (regex captures, template segments, the rest after a prefix).
 #[doc(hidden)]
@@ -38,6 +52,16 @@ impl<'a> Input<'a> {
     pub fn with_segments(mut self, segments: Vec<(&'static str, &'a str)>) -> Self {
         self.segments = segments;
         self
+    }
+
+    /// Adds what the matching route found (see [`Found`]).
+    pub fn with_found(self, found: Found<'a>) -> Self {
+        match found {
+            Found::Nothing => self,
+            Found::Rest(rest) => self.with_rest(rest),
+            Found::Captures(regex, caps) => self.with_captures(regex, caps),
+            Found::Segments(segments) => self.with_segments(segments),
+        }
     }
 
     /// Adds the text after a matching prefix or command.

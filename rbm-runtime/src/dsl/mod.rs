@@ -8,8 +8,12 @@ mod extract;
 mod input;
 mod kinds;
 mod matching;
+mod postback_routes;
+mod prefix_trie;
 pub mod private;
+mod regex_routes;
 mod result;
+mod text_routes;
 
 pub use extract::{AgentId, Captures, EventId, MessageId, PhoneNumber, PostbackData, Rest, Text};
 pub use result::IntoHandlerResult;
