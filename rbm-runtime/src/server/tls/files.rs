@@ -16,14 +16,16 @@ use super::CertFiles;
 use super::certificate::{self, Validity};
 use crate::error::ConfigError;
 
-/// What the two files held when last read.
-type Contents = (Vec<u8>, Vec<u8>);
+/// What the two files held when read.
+pub(super) type Contents = (Vec<u8>, Vec<u8>);
 
 /// A certificate and key checked for use: they match, and the certificate
 /// is valid now.
 pub(super) struct Loaded {
     pub(super) key: Arc<CertifiedKey>,
     pub(super) validity: Validity,
+    /// What the files held: a change is seen against it.
+    pub(super) contents: Contents,
 }
 
 /// Reads both files; the error names the setting of the one that failed.
@@ -48,16 +50,17 @@ fn invalid(name: &'static str, path: &Path, reason: String) -> ConfigError {
 
 /// Reads and checks the files, as at start-up.
 pub(super) fn load(files: &CertFiles, provider: &CryptoProvider) -> Result<Loaded, ConfigError> {
-    parse(files, &read(files)?, provider)
+    parse(files, read(files)?, provider)
 }
 
 /// Checks what the files hold: a chain, a key of its first certificate,
 /// and a certificate valid now.
 fn parse(
     files: &CertFiles,
-    (cert_pem, key_pem): &Contents,
+    contents: Contents,
     provider: &CryptoProvider,
 ) -> Result<Loaded, ConfigError> {
+    let (cert_pem, key_pem) = &contents;
     let chain = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| {
@@ -98,6 +101,7 @@ fn parse(
     Ok(Loaded {
         key: Arc::new(key),
         validity,
+        contents,
     })
 }
 
@@ -137,10 +141,11 @@ impl ResolvesServerCert for ReloadingCert {
 /// two small reads per interval and sees every kind of change.
 pub(super) async fn watch(
     files: CertFiles,
+    loaded: Contents,
     resolver: Arc<ReloadingCert>,
     provider: Arc<CryptoProvider>,
 ) {
-    let mut seen = read_blocking(&files).await;
+    let mut seen = Ok(loaded);
     let mut ticks = tokio::time::interval(files.reload_every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
@@ -152,8 +157,7 @@ pub(super) async fn watch(
         }
         seen = now;
         let checked = seen
-            .as_ref()
-            .map_err(Clone::clone)
+            .clone()
             .and_then(|contents| parse(&files, contents, &provider));
         match checked {
             Ok(loaded) => {

@@ -38,7 +38,7 @@ pub(crate) struct Prepared {
 
 /// What keeps the certificate current.
 enum Background {
-    Files(CertFiles, Arc<files::ReloadingCert>),
+    Files(CertFiles, files::Contents, Arc<files::ReloadingCert>),
     Acme(Box<acme::Acme>),
 }
 
@@ -69,7 +69,7 @@ pub(crate) fn prepare(settings: &TlsSettings) -> Result<Option<Prepared>, Config
                     config: server_config(Arc::clone(&resolver) as _)?,
                     challenge: None,
                 }),
-                background: Background::Files(cert_files.clone(), resolver),
+                background: Background::Files(cert_files.clone(), loaded.contents, resolver),
                 announcement: Announcement::Files {
                     names: loaded.validity.names.join(","),
                     not_after: loaded.validity.not_after.to_rfc3339(),
@@ -103,9 +103,11 @@ impl Prepared {
     /// on `bind` if asked to).
     pub(crate) async fn start(self, bind: IpAddr) -> Result<Tls, Error> {
         let tasks = match self.background {
-            Background::Files(files, resolver) => {
+            Background::Files(files, contents, resolver) => {
                 let provider = Arc::clone(self.acceptor.config.crypto_provider());
-                vec![tokio::spawn(files::watch(files, resolver, provider))]
+                vec![tokio::spawn(files::watch(
+                    files, contents, resolver, provider,
+                ))]
             }
             Background::Acme(acme) => acme.start(bind).await?,
         };
