@@ -195,11 +195,11 @@ fn text_route() -> impl Strategy<Value = TextRoute> {
     prop_oneof![
         word().prop_map(|w| TextRoute::Exact(leak(w))),
         word().prop_map(|w| TextRoute::ExactIgnoreCase(leak(w))),
-        (word(), ignore_case.clone()).prop_map(|(w, ignore_case)| TextRoute::Command {
+        (word(), ignore_case).prop_map(|(w, ignore_case)| TextRoute::Command {
             word: leak(w.replace(' ', "_")),
             ignore_case
         }),
-        (word(), ignore_case.clone()).prop_map(|(w, ignore_case)| TextRoute::Prefix {
+        (word(), ignore_case).prop_map(|(w, ignore_case)| TextRoute::Prefix {
             value: leak(w),
             ignore_case
         }),
@@ -270,7 +270,8 @@ fn accepts(route: usize, seen: &Seen) -> bool {
             segments
                 .iter()
                 .all(|(name, value)| *name != "n" || value.parse::<u32>().is_ok())
-                && (route % 3 != 0 || segments.iter().all(|(_, v)| v.parse::<u32>().is_ok()))
+                && (!route.is_multiple_of(3)
+                    || segments.iter().all(|(_, v)| v.parse::<u32>().is_ok()))
         }
         _ => true,
     }
