@@ -70,10 +70,7 @@ where
         let mut object = Map::new();
         object.insert(
             "time".to_owned(),
-            Value::from(
-                chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            ),
+            Value::from(super::text::timestamp(std::time::SystemTime::now())),
         );
         let metadata = event.metadata();
         object.insert(

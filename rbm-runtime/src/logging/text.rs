@@ -108,6 +108,14 @@ thread_local! {
     static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
+/// `at` as RFC 3339 in UTC with microseconds, as both line formats write it.
+pub(super) fn timestamp(at: SystemTime) -> String {
+    let mut text = String::with_capacity(27);
+    // Writing to a String cannot fail.
+    let _ = write_time(&mut text, at);
+    text
+}
+
 /// Writes `at` as RFC 3339 in UTC with microseconds.
 fn write_time(writer: &mut impl fmt::Write, at: SystemTime) -> fmt::Result {
     let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
