@@ -2,6 +2,7 @@
 //! lines for people or JSON for a log platform (`RBM_LOG_FORMAT`), filtered
 //! by `RUST_LOG`, written by a background thread.
 
+mod batch;
 mod format;
 mod json;
 #[cfg(feature = "otel")]
@@ -13,9 +14,7 @@ pub(crate) use format::structured;
 pub use format::{ENV_LOG_FORMAT, LogFormat, set_structured};
 pub use spans::set_spans;
 
-use std::io::{BufWriter, IsTerminal};
-
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use std::io::IsTerminal;
 
 /// Keeps the background log writer running (and, with the `otel` feature,
 /// the span export); dropping it flushes what is left.
@@ -24,7 +23,7 @@ pub struct LogGuard {
     // Dropped first: its last spans may log.
     #[cfg(feature = "otel")]
     _export: Option<otel::OtelExport>,
-    _worker: WorkerGuard,
+    _writer: batch::BatchGuard,
 }
 
 impl std::fmt::Debug for LogGuard {
@@ -47,8 +46,8 @@ pub fn init() -> Option<LogGuard> {
 /// by `RUST_LOG` (default `info`). Returns `None` if the program installed
 /// one already.
 ///
-/// Lines are written by a background thread in batches: one line per
-/// delivery must not cost every request a `write` system call.
+/// Lines are written by a background thread in batches, within 10 ms: one
+/// line per delivery must not cost every request a `write` system call.
 pub fn init_with(format: LogFormat) -> Option<LogGuard> {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
@@ -56,12 +55,7 @@ pub fn init_with(format: LogFormat) -> Option<LogGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::stderr().is_terminal();
-    let (writer, worker) = NonBlockingBuilder::default()
-        // Block rather than drop lines when the writer falls behind.
-        .lossy(false)
-        .buffered_lines_limit(4096)
-        .thread_name("rbm-log")
-        .finish(BufWriter::new(std::io::stderr()));
+    let (writer, writer_guard) = batch::start(std::io::stderr());
     let text = (format == LogFormat::Text).then(|| {
         tracing_subscriber::fmt::layer()
             .with_writer(writer.clone())
@@ -100,7 +94,7 @@ pub fn init_with(format: LogFormat) -> Option<LogGuard> {
         LogGuard {
             #[cfg(feature = "otel")]
             _export: export,
-            _worker: worker,
+            _writer: writer_guard,
         }
     })
 }
