@@ -15,14 +15,24 @@ impl<T: std::fmt::Display + Send + Sync + 'static> Greeter<T> {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     let greeter = Greeter { greeting: "Hello" };
     let reply = futures_free_block_on(greeter.greet("Ada".to_string()));
     assert_eq!(reply.as_text(), Some("Hello Ada"));
     let route = greeter.routes()[0];
-    assert_eq!((route.name, route.pattern, route.doc), ("greet", "on_message(postback = \"greet:{name}\")", "Greets by name."));
+    assert_eq!(
+        (route.name, route.pattern, route.doc),
+        (
+            "greet",
+            "on_message(postback = \"greet:{name}\")",
+            "Greets by name."
+        )
+    );
 }
 
 fn futures_free_block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
 }

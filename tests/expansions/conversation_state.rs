@@ -10,13 +10,16 @@ enum Checkout {
     #[default]
     Browsing,
     Sizing(u32),
-    Paying { total: u32, currency: String },
+    Paying {
+        total: u32,
+        currency: String,
+    },
 }
 
 mod flows {
     /// Generic, named by a path: filters go through `flows::Wizard::<u8>`.
     #[derive(Default, serde::Serialize, serde::Deserialize)]
-    pub enum Wizard<T> {
+    pub(crate) enum Wizard<T> {
         #[default]
         Start,
         Step(T),
@@ -149,11 +152,15 @@ impl Count {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     assert!(Shop.uses_state());
     assert!(Wizardry.uses_state());
     assert!(Count.uses_state() && Count.auto_read_receipts());
     // Handlers stay plain methods: the state is an ordinary argument.
     let mut state = Counter::default();
-    let _ = Count.count(&mut state);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let reply = runtime.block_on(Count.count(&mut state));
+    assert_eq!((reply.as_text(), state.count), (Some("1"), 1));
 }

@@ -45,7 +45,7 @@ impl Bot {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     fn agent<A: Agent>(_: &A) {}
     agent(&Bot);
 }

@@ -7,8 +7,18 @@ struct Bot;
 #[rbm_agent]
 impl Bot {
     #[on_message(text = "hi")]
-    async fn hi(&self, text: Text, from: PhoneNumber, id: Option<MessageId>, ev: Option<EventId>,
-                agent: AgentId, at: SendTime, msg: &UserMessage, ctx: &Context, d: &Delivery) -> Reply {
+    async fn hi(
+        &self,
+        text: Text,
+        from: PhoneNumber,
+        id: Option<MessageId>,
+        ev: Option<EventId>,
+        agent: AgentId,
+        at: SendTime,
+        msg: &UserMessage,
+        ctx: &Context,
+        d: &Delivery,
+    ) -> Reply {
         let _ = (from, id, ev, agent, at, msg, ctx, d);
         Reply::text(text.into_inner())
     }
@@ -57,21 +67,40 @@ impl Bot {
     #[on_event(is_typing)]
     #[on_event(subscribe, unsubscribe)]
     #[on_event]
-    async fn event(&self, ev: &UserEvent, kind: UserEventType, id: EventId, msg: Option<MessageId>,
-                   from: PhoneNumber, ctx: &Context) -> Result<(), String> {
+    async fn event(
+        &self,
+        ev: &UserEvent,
+        kind: UserEventType,
+        id: EventId,
+        msg: Option<MessageId>,
+        from: PhoneNumber,
+        ctx: &Context,
+    ) -> Result<(), String> {
         let _ = (ev, kind, id, msg, from);
         ctx.typing().await.map_err(|e| e.to_string())
     }
 
     #[on_server_event(ttl_expiration_revoked, ttl_expiration_revoke_failed)]
     #[on_server_event]
-    async fn server(&self, ev: &ServerEvent, kind: ServerEventType, to: PhoneNumber, msg: MessageId) {
+    async fn server(
+        &self,
+        ev: &ServerEvent,
+        kind: ServerEventType,
+        to: PhoneNumber,
+        msg: MessageId,
+    ) {
         let _ = (ev, kind, to, msg);
     }
 
     #[on_launch_event(unlaunched, pending, launched, rejected, suspended)]
     #[on_launch_event]
-    async fn launch(&self, ev: &AgentLaunchEvent, id: Option<EventId>, agent: Option<AgentId>, at: Option<SendTime>) {
+    async fn launch(
+        &self,
+        ev: &AgentLaunchEvent,
+        id: Option<EventId>,
+        agent: Option<AgentId>,
+        at: Option<SendTime>,
+    ) {
         let _ = (ev, id, agent, at);
     }
 
@@ -94,7 +123,7 @@ fn assert_agent<A: Agent>(agent: &A) -> usize {
     agent.routes().len()
 }
 
-fn main() {
+pub(crate) fn main() {
     assert_eq!(assert_agent(&Bot), 23);
     assert_eq!(Bot.helper(), 1);
 }
