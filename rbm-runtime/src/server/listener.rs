@@ -4,6 +4,7 @@
 //! connection limit, health probes and graceful shutdown.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,7 +70,10 @@ pub(crate) async fn run(
                     signature,
                     content_length,
                 };
-                async move {
+                // Boxed: warp, the target check and hyper each move the
+                // request's future, and unboxed that is the whole state
+                // machine of a delivery (kilobytes) copied several times.
+                let answer: Pin<Box<dyn Future<Output = Response> + Send>> = Box::pin(async move {
                     let path = path.as_str();
                     if let Some(probe) = Probe::of(path) {
                         return health.answer(probe, &method).await;
@@ -80,7 +84,8 @@ pub(crate) async fn run(
                         }
                         None => not_ready(&health, path),
                     }
-                }
+                });
+                answer
             },
         );
     let service = TargetCheck::new(
