@@ -9,3 +9,9 @@
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct Readme;
+
+/// The examples of `#[rbm_agent]`'s documentation (`rbm-macros/src/rbm_agent.md`),
+/// compiled here: the macros crate does not run doctests (see its Cargo.toml).
+#[cfg(doctest)]
+#[doc = include_str!("../rbm-macros/src/rbm_agent.md")]
+pub struct RbmAgentDocs;
