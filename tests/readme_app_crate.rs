@@ -98,6 +98,44 @@ fn handshake(port: u16) -> Option<String> {
     answer.starts_with("HTTP/1.1 200").then_some(answer)
 }
 
+/// Where the README's crate is laid out: outside the workspace, or cargo
+/// would take the crate for a member, and at the same place on every run
+/// (one per checkout), so that cargo finds the runtime at the same path and
+/// does not build it again.
+fn crate_parent(repository: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    repository.hash(&mut hasher);
+    let parent = std::env::temp_dir().join(format!("rbm-readme-crate-{:016x}", hasher.finish()));
+    std::fs::create_dir_all(&parent).expect("the crate's parent directory");
+    parent
+}
+
+/// Writes `content` to `file` unless it holds it already: an unchanged
+/// file keeps its time, and cargo its build.
+fn write_if_changed(file: &Path, content: &[u8]) {
+    if std::fs::read(file).ok().as_deref() == Some(content) {
+        return;
+    }
+    std::fs::create_dir_all(file.parent().expect("a directory")).expect("directories");
+    std::fs::write(file, content).expect("write");
+}
+
+/// Removes every file under `dir` that is not one of `kept`.
+fn remove_other_files(dir: &Path, kept: &[PathBuf]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_other_files(&path, kept);
+        } else if !kept.contains(&path) {
+            std::fs::remove_file(&path).expect("remove a stale file");
+        }
+    }
+}
+
 #[test]
 fn the_readme_crate_builds_passes_its_test_and_answers_the_handshake() {
     let files = readme_files();
@@ -112,17 +150,23 @@ fn the_readme_crate_builds_passes_its_test_and_answers_the_handshake() {
         ]
     );
     let repository = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    // Outside the workspace, or cargo would take the crate for a member.
-    let parent = tempfile::tempdir().expect("a temporary directory");
-    std::os::unix::fs::symlink(&repository, parent.path().join("rbm")).expect("link rbm");
-    for (path, content) in &files {
-        let file = parent.path().join(path);
-        std::fs::create_dir_all(file.parent().expect("a directory")).expect("directories");
-        std::fs::write(&file, content).expect("write");
+    let parent = crate_parent(&repository);
+    let link = parent.join("rbm");
+    if std::fs::read_link(&link).ok().as_deref() != Some(repository.as_path()) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&repository, &link).expect("link rbm");
     }
-    let bot = parent.path().join("my-bot");
+    let bot = parent.join("my-bot");
+    // Files of an earlier README that it no longer shows would still build.
+    let mut kept: Vec<PathBuf> = files.iter().map(|(path, _)| parent.join(path)).collect();
+    kept.push(bot.join("Cargo.lock"));
+    remove_other_files(&bot, &kept);
+    for (path, content) in &files {
+        write_if_changed(&parent.join(path), content.as_bytes());
+    }
     // The workspace's versions: what this machine has built and cached.
-    std::fs::copy(repository.join("Cargo.lock"), bot.join("Cargo.lock")).expect("the lock");
+    let lock = std::fs::read(repository.join("Cargo.lock")).expect("the lock");
+    write_if_changed(&bot.join("Cargo.lock"), &lock);
     // Kept between runs, so that only the first one compiles the dependencies.
     let target = repository.join("target").join("readme-app");
     cargo(&bot, &target, &["test", "--offline", "--quiet"]);
