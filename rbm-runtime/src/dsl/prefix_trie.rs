@@ -19,6 +19,14 @@ struct Folded {
 
 impl Folded {
     fn of(c: char) -> Self {
+        // Most texts are ASCII; `to_lowercase` would look the character up
+        // in the Unicode tables.
+        if c.is_ascii() {
+            return Self {
+                chars: [c.to_ascii_lowercase(), '\0', '\0'],
+                len: 1,
+            };
+        }
         let mut chars = ['\0'; 3];
         let mut len = 0;
         for (slot, lower) in chars.iter_mut().zip(c.to_lowercase()) {
@@ -106,16 +114,23 @@ impl<T> PrefixTrie<T> {
     /// in `text` where that prefix ends: longest prefixes first (in
     /// characters), prefixes of one length in insertion order.
     pub(crate) fn matches(&self, text: &str) -> Vec<(usize, &T)> {
-        let mut path = vec![(0, 0)];
+        // Only the nodes of the path where a prefix ends, with the offset:
+        // usually none or one, so usually no allocation.
+        let mut ends = Vec::new();
+        if !self.nodes[0].entries.is_empty() {
+            ends.push((0, 0));
+        }
         let mut node = 0;
         for (at, c) in text.char_indices() {
             let Some(next) = self.nodes[node].child(Folded::of(c)) else {
                 break;
             };
             node = next;
-            path.push((next, at + c.len_utf8()));
+            if !self.nodes[next].entries.is_empty() {
+                ends.push((next, at + c.len_utf8()));
+            }
         }
-        path.iter()
+        ends.iter()
             .rev()
             .flat_map(|&(node, end)| {
                 self.nodes[node]

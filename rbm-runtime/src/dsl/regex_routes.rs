@@ -56,18 +56,18 @@ impl<T> RegexRoutes<T> {
 
     /// The positions of the regexes that match `text`, in declaration order.
     pub(crate) fn matching(&self, text: &str) -> Vec<usize> {
-        let mut positions: Vec<usize> = self
-            .sets
-            .iter()
-            .flat_map(|(set, positions)| -> Box<dyn Iterator<Item = usize> + '_> {
-                match set {
-                    Some(set) => Box::new(set.matches(text).into_iter().map(|i| positions[i])),
-                    None => Box::new(positions.iter().copied()),
-                }
-            })
-            .collect();
-        positions.sort_unstable();
-        positions
+        let mut matching = Vec::new();
+        for (set, positions) in &self.sets {
+            match set {
+                Some(set) => matching.extend(set.matches(text).into_iter().map(|i| positions[i])),
+                None => matching.extend_from_slice(positions),
+            }
+        }
+        // One set's patterns are in declaration order already.
+        if self.sets.len() > 1 {
+            matching.sort_unstable();
+        }
+        matching
     }
 
     /// The value, regex and captures of the regex at `position` in `text`,
