@@ -1,16 +1,32 @@
 //! Which of a step's regexes match a text, found in one search of the text
 //! by a `RegexSet`; captures are then run only for those, in declaration
 //! order, when dispatch reaches them.
+//!
+//! A route's own `Regex` is compiled the first time the set says it
+//! matches: with Unicode classes one takes hundreds of kilobytes, and most
+//! of a large bot's regexes may never match.
+
+use std::sync::OnceLock;
 
 use regex::{Captures, Regex, RegexSet, RegexSetBuilder};
 
 use super::private::compile_regex;
 
+/// One regex route: its value, its source and, once needed, its regex.
+#[derive(Debug)]
+struct RegexRoute<T> {
+    value: T,
+    source: &'static str,
+    ignore_case: bool,
+    /// `None` inside if it does not compile alone (it did in its set).
+    regex: OnceLock<Option<Regex>>,
+}
+
 /// The regexes of one step, each with a value, in declaration order.
 #[derive(Debug)]
 pub(crate) struct RegexRoutes<T> {
-    /// Only the regexes that compiled (see [`compile_regex`]).
-    regexes: Vec<(T, Regex)>,
+    /// Only the regexes that compile (see [`compile_regex`]).
+    regexes: Vec<RegexRoute<T>>,
     /// One set per case setting (the set builder's flags apply to all its
     /// patterns), with the position in `regexes` of each of its patterns.
     /// A set that does not build leaves its regexes always tried.
@@ -29,22 +45,62 @@ impl<T> RegexRoutes<T> {
         routes: impl IntoIterator<Item = (T, &'static str, bool)>,
         limit: usize,
     ) -> Self {
+        let routes: Vec<(T, &'static str, bool)> = routes.into_iter().collect();
+        // Per route in declaration order: whether it is kept, with its
+        // regex when it had to be compiled already.
+        let mut kept: Vec<Option<OnceLock<Option<Regex>>>> =
+            std::iter::repeat_with(|| None).take(routes.len()).collect();
+        let mut groups = Vec::new();
+        for ignore_case in [false, true] {
+            let members: Vec<usize> = (0..routes.len())
+                .filter(|&i| routes[i].2 == ignore_case)
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let sources: Vec<&str> = members.iter().map(|&i| routes[i].1).collect();
+            let (set, members) = match set_of(&sources, ignore_case, limit) {
+                // Every pattern compiles: each regex waits until it matches.
+                Ok(set) => {
+                    for &i in &members {
+                        kept[i] = Some(OnceLock::new());
+                    }
+                    (Some(set), members)
+                }
+                // Leave out what does not compile, and try again without it.
+                Err(_) => {
+                    let valid: Vec<usize> = members
+                        .into_iter()
+                        .filter(|&i| {
+                            let regex = compile_regex(routes[i].1, ignore_case);
+                            let compiles = regex.is_some();
+                            kept[i] = compiles.then(|| OnceLock::from(regex));
+                            compiles
+                        })
+                        .collect();
+                    let sources: Vec<&str> = valid.iter().map(|&i| routes[i].1).collect();
+                    (build_set(&sources, ignore_case, limit), valid)
+                }
+            };
+            groups.push((set, members));
+        }
+        let mut position = vec![usize::MAX; routes.len()];
         let mut regexes = Vec::new();
-        let mut sources: [Vec<(usize, &str)>; 2] = Default::default();
-        for (value, source, ignore_case) in routes {
-            if let Some(regex) = compile_regex(source, ignore_case) {
-                sources[usize::from(ignore_case)].push((regexes.len(), source));
-                regexes.push((value, regex));
+        for (i, ((value, source, ignore_case), regex)) in routes.into_iter().zip(kept).enumerate() {
+            if let Some(regex) = regex {
+                position[i] = regexes.len();
+                regexes.push(RegexRoute {
+                    value,
+                    source,
+                    ignore_case,
+                    regex,
+                });
             }
         }
-        let sets = sources
+        let sets = groups
             .into_iter()
-            .zip([false, true])
-            .filter(|(patterns, _)| !patterns.is_empty())
-            .map(|(patterns, ignore_case)| {
-                let (positions, sources): (Vec<usize>, Vec<&str>) = patterns.into_iter().unzip();
-                (build_set(&sources, ignore_case, limit), positions)
-            })
+            .filter(|(_, members)| !members.is_empty())
+            .map(|(set, members)| (set, members.iter().map(|&i| position[i]).collect()))
             .collect();
         Self { regexes, sets }
     }
@@ -77,8 +133,12 @@ impl<T> RegexRoutes<T> {
         position: usize,
         text: &'a str,
     ) -> Option<(&'a T, &'a Regex, Captures<'a>)> {
-        let (value, regex) = self.regexes.get(position)?;
-        Some((value, regex, regex.captures(text)?))
+        let route = self.regexes.get(position)?;
+        let regex = route
+            .regex
+            .get_or_init(|| compile_regex(route.source, route.ignore_case))
+            .as_ref()?;
+        Some((&route.value, regex, regex.captures(text)?))
     }
 }
 
@@ -87,14 +147,21 @@ impl<T> RegexRoutes<T> {
 /// gets more room.
 const SET_SIZE_LIMIT: usize = 64 << 20;
 
-/// The set of `sources`; `None` (every one is then tried) if it does not
-/// build, which each pattern alone did.
-fn build_set(sources: &[&str], ignore_case: bool, limit: usize) -> Option<RegexSet> {
-    match RegexSetBuilder::new(sources)
+/// The set of `sources`.
+fn set_of(sources: &[&str], ignore_case: bool, limit: usize) -> Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(sources)
         .case_insensitive(ignore_case)
         .size_limit(limit)
         .build()
-    {
+}
+
+/// The set of `sources`; `None` (every one is then tried) if it does not
+/// build, which each pattern alone did.
+fn build_set(sources: &[&str], ignore_case: bool, limit: usize) -> Option<RegexSet> {
+    if sources.is_empty() {
+        return None;
+    }
+    match set_of(sources, ignore_case, limit) {
         Ok(set) => Some(set),
         Err(error) => {
             tracing::warn!(
@@ -128,6 +195,23 @@ mod tests {
         assert_eq!((*value, &captures[0]), ('e', "B"));
         assert!(routes.captures(0, "x").is_none());
         assert!(!routes.is_empty());
+    }
+
+    #[test]
+    fn a_route_regex_is_compiled_only_once_its_set_says_it_matches() {
+        let routes = RegexRoutes::new([(0, r"^(?<n>\d+) a$", false), (1, r"^(?<n>\d+) b$", false)]);
+        let compiled = |routes: &RegexRoutes<i32>| -> Vec<bool> {
+            routes
+                .regexes
+                .iter()
+                .map(|r| r.regex.get().is_some())
+                .collect()
+        };
+        assert_eq!(compiled(&routes), [false, false]);
+        assert_eq!(routes.matching("7 b"), vec![1]);
+        let (value, _, captures) = routes.captures(1, "7 b").expect("matches");
+        assert_eq!((*value, &captures["n"]), (1, "7"));
+        assert_eq!(compiled(&routes), [false, true]);
     }
 
     #[test]
