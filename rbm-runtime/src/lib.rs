@@ -4,7 +4,7 @@
 //! [`#[rbm_agent]`](rbm_agent), and serve it with [`serve_from_env`]. The
 //! modules users name are [`api`] (the RBM API client), [`protocol`] (the
 //! wire types), [`reply`] (what handlers send), [`store`] (what the runtime
-//! remembers), [`logging`], and, with the `testing` feature, [`testing`];
+//! remembers), [`logging`], and, with the `testing` feature, `testing`;
 //! everything else is re-exported here.
 #![forbid(unsafe_code)]
 
