@@ -135,16 +135,7 @@ async fn spans_of_two_deliveries(mode: &str) -> (Vec<Value>, String) {
     }
     for (n, phone) in ["+15550001111", "+15550002222"].into_iter().enumerate() {
         let data = text_message(phone, &format!("msg-{n}"), "hello traces");
-        let envelope =
-            support::envelope(&data, &format!("ps-{mode}-{n}"), support::Spelling::Camel);
-        let answer = client
-            .post(format!("{base}/"))
-            .header("content-type", "application/json")
-            .header("X-Goog-Signature", rbm_runtime::sign(TOKEN, &data))
-            .body(envelope)
-            .send()
-            .await
-            .expect("an answer");
+        let answer = support::push(&format!("{base}/"), &data, &format!("ps-{mode}-{n}")).await;
         assert_eq!(answer.status(), 200);
     }
     while api.stats().agent_messages < 2 {

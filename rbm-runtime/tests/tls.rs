@@ -9,7 +9,7 @@ mod tls_support;
 
 use std::time::{Duration, Instant};
 
-use rbm_runtime::{AcmeSettings, CertFiles, Server, ServerConfig, TlsSettings, sign};
+use rbm_runtime::{AcmeSettings, CertFiles, Server, ServerConfig, TlsSettings};
 use serde_json::json;
 use support::{PATH, PATIENCE, Recorder, TOKEN, TestServer, builder, within};
 use tls_support::{HOST, TestCa, connect, https_client, peer_certificate};
@@ -44,17 +44,7 @@ async fn the_console_handshake_and_a_signed_delivery_over_https() {
     assert_eq!(within(answer.text()).await.expect("a body"), "s3cr3t");
 
     let data = support::text_message(support::PHONE, "msg-tls-1", "hello over TLS");
-    let envelope = support::envelope(&data, &support::pubsub_id(), support::Spelling::Both);
-    let delivered = within(
-        client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("X-Goog-Signature", sign(TOKEN, &data))
-            .body(envelope)
-            .send(),
-    )
-    .await
-    .expect("the delivery is answered over HTTPS");
+    let delivered = support::push_with(&client, &url, &data, &support::pubsub_id()).await;
     assert_eq!(delivered.status(), 200);
     let deliveries = server.agent.deliveries();
     assert_eq!(deliveries.len(), 1);

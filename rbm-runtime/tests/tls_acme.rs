@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rbm_runtime::{AcmeSettings, TlsSettings, sign};
+use rbm_runtime::{AcmeSettings, TlsSettings};
 use rustls::pki_types::CertificateDer;
-use support::{PATH, Recorder, TOKEN, TestServer, builder, within};
+use support::{PATH, Recorder, TestServer, builder, within};
 use tls_support::{HOST, TestCa, connect_to, https_client, peer_certificate};
 
 /// Where the test finds Pebble, when not on the PATH as `pebble`.
@@ -202,17 +202,8 @@ async fn certificates_from_pebble_are_served_then_reused_after_a_restart() {
     );
     let url = format!("https://{HOST}:{}{PATH}", server.addr().port());
     let data = support::text_message(support::PHONE, "msg-acme-1", "hello over ACME");
-    let envelope = support::envelope(&data, &support::pubsub_id(), support::Spelling::Both);
-    let delivered = within(
-        https_client(&root, server.addr())
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("X-Goog-Signature", sign(TOKEN, &data))
-            .body(envelope)
-            .send(),
-    )
-    .await
-    .expect("the delivery is answered over HTTPS");
+    let client = https_client(&root, server.addr());
+    let delivered = support::push_with(&client, &url, &data, &support::pubsub_id()).await;
     assert_eq!(delivered.status(), 200);
     assert_eq!(server.agent.deliveries().len(), 1);
     let TestServer { server, .. } = server;

@@ -153,7 +153,17 @@ pub fn url(addr: SocketAddr, path: &str) -> String {
 
 /// POSTs `body` as JSON with the given `X-Goog-Signature` (or none).
 pub async fn post(url: &str, body: String, signature: Option<&str>) -> reqwest::Response {
-    let mut request = client()
+    post_with(&client(), url, body, signature).await
+}
+
+/// [`post`] through `client` (one that speaks TLS, say).
+pub async fn post_with(
+    client: &reqwest::Client,
+    url: &str,
+    body: String,
+    signature: Option<&str>,
+) -> reqwest::Response {
+    let mut request = client
         .post(url)
         .header("content-type", "application/json")
         .body(body);
@@ -178,6 +188,17 @@ pub async fn push_as(url: &str, token: &str, data: &[u8], pubsub_id: &str) -> re
 /// Pushes `data` under `pubsub_id`, signed with [`TOKEN`].
 pub async fn push(url: &str, data: &[u8], pubsub_id: &str) -> reqwest::Response {
     push_as(url, TOKEN, data, pubsub_id).await
+}
+
+/// [`push`] through `client`.
+pub async fn push_with(
+    client: &reqwest::Client,
+    url: &str,
+    data: &[u8],
+    pubsub_id: &str,
+) -> reqwest::Response {
+    let envelope = envelope(data, pubsub_id, Spelling::Both);
+    post_with(client, url, envelope, Some(&sign(TOKEN, data))).await
 }
 
 /// The console's verification handshake.
