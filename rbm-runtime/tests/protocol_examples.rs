@@ -373,7 +373,7 @@ fn full_envelope_around_the_test_vector() {
         Err(SignatureError::Mismatch)
     );
     assert_eq!(
-        verifier.verify(p.data.as_bytes(), Some(VECTOR_SIGNATURE.as_bytes())),
+        verifier.verify(&p.data, Some(VECTOR_SIGNATURE.as_bytes())),
         Err(SignatureError::Mismatch)
     );
 

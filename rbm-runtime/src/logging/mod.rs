@@ -3,6 +3,7 @@
 //! by `RUST_LOG`, written by a background thread.
 
 mod batch;
+mod direct;
 mod format;
 mod json;
 #[cfg(feature = "otel")]
@@ -10,6 +11,7 @@ mod otel;
 pub(crate) mod spans;
 mod text;
 
+pub(crate) use direct::write as write_direct;
 pub(crate) use format::structured;
 pub use format::{ENV_LOG_FORMAT, LogFormat, set_structured};
 pub use spans::set_spans;
@@ -56,6 +58,8 @@ pub fn init_with(format: LogFormat) -> Option<LogGuard> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::stderr().is_terminal();
     let (writer, writer_guard) = batch::start(std::io::stderr());
+    let direct =
+        (format == LogFormat::Text).then(|| direct::DirectLines::new(writer.clone(), ansi));
     let text = (format == LogFormat::Text).then(|| {
         tracing_subscriber::fmt::layer()
             .with_writer(writer.clone())
@@ -74,7 +78,8 @@ pub fn init_with(format: LogFormat) -> Option<LogGuard> {
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(text)
-        .with(json);
+        .with(json)
+        .with(direct);
     #[cfg(feature = "otel")]
     let (registry, export) = {
         let (layer, export) = match otel::layer() {

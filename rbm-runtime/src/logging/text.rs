@@ -41,18 +41,7 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        write_time(&mut writer, SystemTime::now())?;
-        let level = event.metadata().level();
-        if self.ansi {
-            write!(
-                writer,
-                " \x1b[{}m{:>5}\x1b[0m ",
-                colour(level),
-                level.as_str()
-            )?;
-        } else {
-            write!(writer, " {:>5} ", level.as_str())?;
-        }
+        write_prefix(&mut writer, *event.metadata().level(), self.ansi)?;
         if let Some(scope) = context.event_scope() {
             let mut any = false;
             for span in scope.from_root() {
@@ -91,14 +80,38 @@ impl<'writer> FormatFields<'writer> for TextFields {
     }
 }
 
+/// Writes the start of a line: the time and the level, padded to five
+/// characters and coloured with `ansi`.
+pub(super) fn write_prefix(out: &mut impl fmt::Write, level: Level, ansi: bool) -> fmt::Result {
+    write_time(out, SystemTime::now())?;
+    let name = match level {
+        Level::ERROR => "ERROR",
+        Level::WARN => " WARN",
+        Level::INFO => " INFO",
+        Level::DEBUG => "DEBUG",
+        Level::TRACE => "TRACE",
+    };
+    if ansi {
+        out.write_str(" \x1b[")?;
+        out.write_str(colour(level))?;
+        out.write_char('m')?;
+        out.write_str(name)?;
+        out.write_str("\x1b[0m ")
+    } else {
+        out.write_char(' ')?;
+        out.write_str(name)?;
+        out.write_char(' ')
+    }
+}
+
 /// ANSI colour codes of the levels, as the default format uses them.
-fn colour(level: &Level) -> u8 {
-    match *level {
-        Level::ERROR => 31,
-        Level::WARN => 33,
-        Level::INFO => 32,
-        Level::DEBUG => 34,
-        Level::TRACE => 35,
+fn colour(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "31",
+        Level::WARN => "33",
+        Level::INFO => "32",
+        Level::DEBUG => "34",
+        Level::TRACE => "35",
     }
 }
 

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// Why a request body is neither a handshake nor a push envelope.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -33,8 +36,10 @@ pub struct Handshake<'a> {
 /// A Cloud Pub/Sub push request carrying one RBM payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushEnvelope<'a> {
-    /// `message.data`: standard base64 of the payload JSON (still encoded).
-    pub data: Cow<'a, str>,
+    /// `message.data` as sent: the standard base64 of the payload JSON,
+    /// still encoded and not yet checked ([`decode_data`](Self::decode_data)
+    /// checks every byte).
+    pub data: Cow<'a, [u8]>,
     /// The Pub/Sub message id (`messageId` or `message_id`); stable across redeliveries.
     pub message_id: Option<Cow<'a, str>>,
     /// The Pub/Sub publish time (`publishTime` or `publish_time`).
@@ -49,7 +54,7 @@ impl PushEnvelope<'_> {
     /// Decodes `message.data` into the payload bytes that the signature covers.
     pub fn decode_data(&self) -> Result<Vec<u8>, IncomingError> {
         STANDARD
-            .decode(self.data.as_bytes())
+            .decode(&self.data)
             .map_err(|_| IncomingError::BadBase64)
     }
 
@@ -84,8 +89,8 @@ struct RawBody<'a> {
 // separate fields rather than serde aliases (which reject duplicates).
 #[derive(Deserialize)]
 struct RawMessage<'a> {
-    #[serde(borrow)]
-    data: Cow<'a, str>,
+    #[serde(borrow, deserialize_with = "string_bytes")]
+    data: Cow<'a, [u8]>,
     #[serde(rename = "messageId", borrow, default)]
     message_id_camel: Option<Cow<'a, str>>,
     #[serde(rename = "message_id", borrow, default)]
@@ -96,6 +101,37 @@ struct RawMessage<'a> {
     publish_time_snake: Option<Cow<'a, str>>,
     #[serde(default)]
     attributes: Option<HashMap<String, String>>,
+}
+
+/// A JSON string's bytes, without the UTF-8 check of a `str`: base64
+/// decoding checks every byte of `message.data` again anyway, and it is
+/// the longest string of a delivery.
+fn string_bytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'de, [u8]>, D::Error> {
+    struct StringBytes;
+    impl<'de> Visitor<'de> for StringBytes {
+        type Value = Cow<'de, [u8]>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_vec()))
+        }
+
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v.as_bytes()))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.as_bytes().to_vec()))
+        }
+    }
+    deserializer.deserialize_bytes(StringBytes)
 }
 
 impl<'a> Incoming<'a> {
@@ -157,6 +193,16 @@ mod tests {
     }
 
     #[test]
+    fn data_with_escapes_is_unescaped_before_decoding() {
+        // JSON may escape any character, `/` included.
+        let body = br#"{"message":{"data":"e30\u003d","messageId":"1"}}"#;
+        let Ok(Incoming::Push(p)) = Incoming::parse(body) else {
+            panic!("not a push");
+        };
+        assert_eq!(p.decode_data(), Ok(b"{}".to_vec()));
+    }
+
+    #[test]
     fn rejects_bodies_of_other_shapes() {
         assert!(matches!(
             Incoming::parse(b"{\"a\":"),
@@ -174,5 +220,14 @@ mod tests {
             panic!("not a push");
         };
         assert_eq!(p.decode_data(), Err(IncomingError::BadBase64));
+        // Bytes that are not even UTF-8 are not base64 either.
+        let Ok(Incoming::Push(p)) = Incoming::parse(b"{\"message\":{\"data\":\"e3\xff=\"}}") else {
+            panic!("not a push");
+        };
+        assert_eq!(p.decode_data(), Err(IncomingError::BadBase64));
+        assert!(matches!(
+            Incoming::parse(br#"{"message":{"data":[101,51,48,61]}}"#),
+            Err(IncomingError::NotJson(_))
+        ));
     }
 }

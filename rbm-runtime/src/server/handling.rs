@@ -211,14 +211,17 @@ impl Handling {
                 "no agent of its webhook serves its agentId any more".to_owned(),
             ));
         };
-        let identity = Identity::of(&delivery, &webhook.path);
+        let (lane, identity) = {
+            let identity = Identity::of(&delivery, &webhook.path);
+            (identity.lane, identity.name())
+        };
         Ok(Job {
             id,
-            lane: identity.lane,
+            lane,
             path: Arc::from(&*webhook.path),
             agent: Arc::clone(agent),
             delivery,
-            identity: identity.name,
+            identity,
             attempts: entry.attempts,
             queued_at_ms: entry.queued_at_ms,
             epoch: 0,
@@ -250,32 +253,40 @@ impl Handling {
             return;
         }
         let payload = &delivery.payload;
-        let mut line = String::with_capacity(192);
-        line.push_str("inbox delivery path=");
-        push_escaped(&mut line, path);
-        line.push_str(" kind=");
-        line.push_str(payload.kind().as_str());
-        line.push_str(" agent=");
-        push_escaped(&mut line, payload.agent_id().unwrap_or("-"));
-        line.push_str(" route=");
-        line.push_str(route.map_or("-", |r| r.name));
-        line.push_str(" sender=");
-        match payload.phone_number() {
-            Some(phone) => MaskedPhone(phone).push_to(&mut line),
-            None => line.push('-'),
-        }
-        line.push_str(" outcome=");
-        line.push_str(outcome);
-        line.push_str(" attempt=");
-        line.push_str(itoa::Buffer::new().format(attempt));
-        line.push_str(" latency_us=");
-        line.push_str(itoa::Buffer::new().format(latency.as_micros() as u64));
-        line.push_str(" entry=");
-        line.push_str(itoa::Buffer::new().format(entry.0));
-        if let Some(reason) = reason {
-            line.push_str(" reason=");
-            push_escaped(&mut line, reason);
-        }
+        let level = if failed {
+            tracing::Level::WARN
+        } else {
+            tracing::Level::INFO
+        };
+        let Err(line) = crate::logging::write_direct(level, "rbm::delivery", |line| {
+            line.push_str("inbox delivery path=");
+            push_escaped(line, path);
+            line.push_str(" kind=");
+            line.push_str(payload.kind().as_str());
+            line.push_str(" agent=");
+            push_escaped(line, payload.agent_id().unwrap_or("-"));
+            line.push_str(" route=");
+            line.push_str(route.map_or("-", |r| r.name));
+            line.push_str(" sender=");
+            match payload.phone_number() {
+                Some(phone) => MaskedPhone(phone).push_to(line),
+                None => line.push('-'),
+            }
+            line.push_str(" outcome=");
+            line.push_str(outcome);
+            line.push_str(" attempt=");
+            line.push_str(itoa::Buffer::new().format(attempt));
+            line.push_str(" latency_us=");
+            line.push_str(itoa::Buffer::new().format(latency.as_micros() as u64));
+            line.push_str(" entry=");
+            line.push_str(itoa::Buffer::new().format(entry.0));
+            if let Some(reason) = reason {
+                line.push_str(" reason=");
+                push_escaped(line, reason);
+            }
+        }) else {
+            return;
+        };
         if failed {
             tracing::warn!(target: "rbm::delivery", "{line}");
         } else {

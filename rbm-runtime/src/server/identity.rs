@@ -6,54 +6,89 @@ use crate::dedupe::DedupeKey;
 use crate::protocol::Payload;
 
 /// The identity of one delivery.
-pub(crate) struct Identity {
+pub(crate) struct Identity<'a> {
     /// Every key a redelivery keeps: the Pub/Sub id, and the sender +
     /// message id of a user message or the event id of an event.
     pub(crate) keys: Vec<DedupeKey>,
     /// The per-sender line (agent + phone number).
     pub(crate) lane: u128,
-    /// The name reply ids derive from: the most specific stable id.
-    pub(crate) name: String,
+    /// What the reply-id name is made of; spelled out only when the
+    /// delivery is handled or stored (a duplicate never needs it).
+    name: Name<'a>,
 }
 
-impl Identity {
-    pub(crate) fn of(delivery: &Delivery, webhook_path: &str) -> Self {
+/// The most specific stable id of a delivery, with its namespace.
+enum Name<'a> {
+    Message {
+        agent: &'a str,
+        sender: &'a str,
+        id: &'a str,
+    },
+    Event {
+        agent: &'a str,
+        id: &'a str,
+    },
+    Pubsub {
+        webhook: &'a str,
+        id: &'a str,
+    },
+    /// No id at all.
+    Anonymous,
+}
+
+impl<'a> Identity<'a> {
+    pub(crate) fn of(delivery: &'a Delivery, webhook_path: &'a str) -> Self {
         let payload = &delivery.payload;
         let agent = payload.agent_id().unwrap_or(webhook_path);
         let phone = payload.phone_number().unwrap_or("");
         let mut keys = Vec::with_capacity(2);
-        let mut name = None;
+        let mut name = Name::Anonymous;
         if let (Payload::Message(message), Some(id)) = (payload, payload.message_id()) {
-            keys.push(DedupeKey::of(&[
-                "message",
-                agent,
-                &message.sender_phone_number,
-                id,
-            ]));
-            name = Some(format!(
-                "message/{agent}/{}/{id}",
-                message.sender_phone_number
-            ));
+            let sender = message.sender_phone_number.as_str();
+            keys.push(DedupeKey::of(&["message", agent, sender, id]));
+            name = Name::Message { agent, sender, id };
         }
-        if let Some(event_id) = payload.event_id() {
-            keys.push(DedupeKey::of(&["event", agent, event_id]));
-            if name.is_none() {
-                name = Some(format!("event/{agent}/{event_id}"));
+        if let Some(id) = payload.event_id() {
+            keys.push(DedupeKey::of(&["event", agent, id]));
+            if matches!(name, Name::Anonymous) {
+                name = Name::Event { agent, id };
             }
         }
-        if let Some(pubsub) = delivery.pubsub_message_id.as_deref() {
-            keys.push(DedupeKey::of(&["pubsub", webhook_path, pubsub]));
-            if name.is_none() {
-                name = Some(format!("pubsub/{webhook_path}/{pubsub}"));
+        if let Some(id) = delivery.pubsub_message_id.as_deref() {
+            keys.push(DedupeKey::of(&["pubsub", webhook_path, id]));
+            if matches!(name, Name::Anonymous) {
+                name = Name::Pubsub {
+                    webhook: webhook_path,
+                    id,
+                };
             }
         }
         Self {
             keys,
             lane: DedupeKey::of(&[agent, phone]).as_u128(),
+            name,
+        }
+    }
+
+    /// The name reply ids derive from: the most specific stable id, e.g.
+    /// `message/{agent}/{sender}/{message id}`.
+    pub(crate) fn name(&self) -> String {
+        let parts: &[&str] = match self.name {
+            Name::Message { agent, sender, id } => &["message", agent, sender, id],
+            Name::Event { agent, id } => &["event", agent, id],
+            Name::Pubsub { webhook, id } => &["pubsub", webhook, id],
             // A delivery with no id at all cannot be recognised again; its
             // replies get fresh ids (at-least-once, never silently dropped).
-            name: name.unwrap_or_else(|| format!("anonymous/{}", uuid::Uuid::new_v4())),
+            Name::Anonymous => return format!("anonymous/{}", uuid::Uuid::new_v4()),
+        };
+        let mut name = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                name.push('/');
+            }
+            name.push_str(part);
         }
+        name
     }
 }
 
@@ -73,19 +108,21 @@ mod tests {
     #[test]
     fn a_user_message_is_known_by_sender_and_id_and_by_pubsub_id() {
         let json = r#"{"senderPhoneNumber":"+1","messageId":"m","text":"hi","agentId":"a"}"#;
-        let first = Identity::of(&delivery(json, Some("p1")), "/");
-        let again = Identity::of(&delivery(json, Some("p2")), "/");
+        let (first, again) = (delivery(json, Some("p1")), delivery(json, Some("p2")));
+        let (first, again) = (Identity::of(&first, "/"), Identity::of(&again, "/"));
         assert_eq!(first.keys.len(), 2);
         assert_eq!(first.keys[0], again.keys[0]);
-        assert_eq!(first.name, again.name);
+        assert_eq!(first.name(), again.name());
+        assert_eq!(first.name(), "message/a/+1/m");
         assert_eq!(first.lane, again.lane);
     }
 
     #[test]
     fn events_are_known_by_event_id() {
         let json = r#"{"senderPhoneNumber":"+1","eventType":"READ","eventId":"e","messageId":"m"}"#;
-        let identity = Identity::of(&delivery(json, None), "/");
+        let delivery = delivery(json, None);
+        let identity = Identity::of(&delivery, "/");
         assert_eq!(identity.keys, vec![DedupeKey::of(&["event", "/", "e"])]);
-        assert_eq!(identity.name, "event///e");
+        assert_eq!(identity.name(), "event///e");
     }
 }

@@ -386,11 +386,11 @@ impl Pipeline {
         };
         let outcome = match &self.mode {
             Mode::Inbox { store, .. } => {
-                let identity = Identity::of(&delivery, &webhook.path);
+                let mut identity = Identity::of(&delivery, &webhook.path);
                 let entry = NewEntry {
                     lane: format!("{:032x}", identity.lane),
                     webhook: webhook.path.to_string(),
-                    keys: identity.keys,
+                    keys: std::mem::take(&mut identity.keys),
                     data: data.to_vec(),
                     pubsub_message_id: delivery.pubsub_message_id.clone(),
                     publish_time: delivery.publish_time.clone(),
@@ -404,7 +404,7 @@ impl Pipeline {
                             id,
                             lane: identity.lane,
                             agent: Arc::clone(agent),
-                            identity: identity.name,
+                            identity: identity.name(),
                         });
                         Outcome::Stored(id)
                     }
@@ -413,7 +413,11 @@ impl Pipeline {
                 }
             }
             Mode::Inline { claims, sequencer } => {
-                self.handle_once(claims, sequencer, webhook, agent, &delivery, facts)
+                // Boxed: handling is the largest part of a request's state
+                // machine, and every enclosing future (up to the one warp
+                // boxes) is moved by value at least once. Inline, each move
+                // copies kilobytes; boxed, a pointer.
+                Box::pin(self.handle_once(claims, sequencer, webhook, agent, &delivery, facts))
                     .await
             }
         };
@@ -432,8 +436,8 @@ impl Pipeline {
         delivery: &Delivery,
         facts: &mut DeliveryFacts<'_>,
     ) -> Outcome {
-        let identity = Identity::of(delivery, &webhook.path);
-        let claim = match claims.claim(identity.keys).await {
+        let mut identity = Identity::of(delivery, &webhook.path);
+        let claim = match claims.claim(std::mem::take(&mut identity.keys)).await {
             Ok(claim) => claim,
             Err(Refused::InFlight) => return Outcome::StillInFlight,
             Err(Refused::Done) => return Outcome::Duplicate,
@@ -455,7 +459,7 @@ impl Pipeline {
         let handle_span = spans::handle(None, None);
         let attempted = self
             .handling
-            .attempt(agent.as_ref(), delivery, &identity.name)
+            .attempt(agent.as_ref(), delivery, &identity.name())
             .instrument(handle_span.clone())
             .await;
         if let Some(route) = attempted.route {
