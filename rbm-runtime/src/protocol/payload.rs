@@ -86,17 +86,19 @@ struct RawPayload {
     send_time: Option<SendTime>,
     agent_id: Option<String>,
     text: Option<String>,
-    suggestion_response: Option<SuggestionResponse>,
+    // Boxed: the raw payload is moved several times on its way to a
+    // `Payload`, and these are rare and large.
+    suggestion_response: Option<Box<SuggestionResponse>>,
     location: Option<Location>,
-    user_file: Option<UserFile>,
-    rich_message_classification: Option<RichMessageClassification>,
+    user_file: Option<Box<UserFile>>,
+    rich_message_classification: Option<Box<RichMessageClassification>>,
     carrier: Option<String>,
     bot_display_name: Option<String>,
     brand_id: Option<String>,
     brand_display_name: Option<String>,
     region_id: Option<String>,
-    old_launch_state: Option<LaunchState>,
-    new_launch_state: Option<LaunchState>,
+    old_launch_state: Option<Box<LaunchState>>,
+    new_launch_state: Option<Box<LaunchState>>,
     acting_party: Option<String>,
     comment: Option<String>,
 }
@@ -236,8 +238,8 @@ impl RawPayload {
             brand_id: self.brand_id,
             brand_display_name: self.brand_display_name,
             region_id: self.region_id,
-            old_launch_state: self.old_launch_state,
-            new_launch_state: self.new_launch_state,
+            old_launch_state: self.old_launch_state.map(|state| *state),
+            new_launch_state: self.new_launch_state.map(|state| *state),
             acting_party: self.acting_party,
             comment: self.comment,
             send_time: self.send_time,
@@ -279,11 +281,11 @@ impl RawPayload {
         let content = if let Some(text) = self.text {
             MessageContent::Text(text)
         } else if let Some(response) = self.suggestion_response {
-            MessageContent::SuggestionResponse(response)
+            MessageContent::SuggestionResponse(*response)
         } else if let Some(location) = self.location {
             MessageContent::Location(location)
         } else if let Some(file) = self.user_file {
-            MessageContent::UserFile(file)
+            MessageContent::UserFile(*file)
         } else {
             return Err("a user message without content");
         };
@@ -293,7 +295,7 @@ impl RawPayload {
             event_id: self.event_id,
             send_time: self.send_time,
             agent_id: self.agent_id,
-            rich_message_classification: self.rich_message_classification,
+            rich_message_classification: self.rich_message_classification.map(|c| *c),
             carrier: self.carrier,
             content,
         })

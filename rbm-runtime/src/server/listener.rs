@@ -18,6 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_io_timeout::TimeoutStream;
 use warp::Filter;
+use warp::http::Method;
 use warp::reply::Response;
 
 use super::health::{Health, Probe};
@@ -65,27 +66,11 @@ pub(crate) async fn run(
         .and(warp::body::stream())
         .then(
             move |method, path: warp::path::FullPath, signature, content_length, body| {
-                let health = Arc::clone(&serving);
                 let head = RequestHead {
                     signature,
                     content_length,
                 };
-                // Boxed: warp, the target check and hyper each move the
-                // request's future, and unboxed that is the whole state
-                // machine of a delivery (kilobytes) copied several times.
-                let answer: Pin<Box<dyn Future<Output = Response> + Send>> = Box::pin(async move {
-                    let path = path.as_str();
-                    if let Some(probe) = Probe::of(path) {
-                        return health.answer(probe, &method).await;
-                    }
-                    match health.accepting() {
-                        Some(pipeline) => {
-                            Arc::clone(pipeline).serve(method, path, head, body).await
-                        }
-                        None => not_ready(&health, path),
-                    }
-                });
-                answer
+                answer_request(&serving, method, RequestPath(path), head, body)
             },
         );
     let service = TargetCheck::new(
@@ -154,6 +139,42 @@ pub(crate) async fn run(
     // Stops what keeps the certificate current.
     drop(tls);
     failure
+}
+
+/// A request's path, kept with its future.
+struct RequestPath(warp::path::FullPath);
+
+impl AsRef<str> for RequestPath {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// The future of a request's answer: a probe's, the pipeline's or a refusal.
+///
+/// Boxed, and built here rather than in an `async` block around them: warp,
+/// the target check and hyper each move the request's future, and every
+/// `async` layer moves its inner future once more. Unboxed, or wrapped,
+/// that is the state machine of a delivery (kilobytes) copied again each time.
+fn answer_request<S, B>(
+    health: &Arc<Health>,
+    method: Method,
+    path: RequestPath,
+    head: RequestHead,
+    body: S,
+) -> Pin<Box<dyn Future<Output = Response> + Send>>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>> + Send + 'static,
+    B: bytes::Buf + Send + 'static,
+{
+    if let Some(probe) = Probe::of(path.as_ref()) {
+        let health = Arc::clone(health);
+        return Box::pin(async move { health.answer(probe, &method).await });
+    }
+    match health.accepting() {
+        Some(pipeline) => Box::pin(Arc::clone(pipeline).serve(method, path, head, body)),
+        None => Box::pin(std::future::ready(not_ready(health, path.as_ref()))),
+    }
 }
 
 /// The answer to a delivery that comes while the server is starting or

@@ -168,17 +168,19 @@ impl Pipeline {
     }
 
     /// Serves one request.
-    pub(crate) async fn serve<S, B>(
+    pub(crate) async fn serve<P, S, B>(
         self: Arc<Self>,
         method: Method,
-        path: &str,
+        path: P,
         head: RequestHead,
         body: S,
     ) -> Response
     where
+        P: AsRef<str>,
         S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
+        let path = path.as_ref();
         let body = std::pin::pin!(body);
         let started = Instant::now();
         let mut facts = DeliveryFacts {
@@ -186,10 +188,15 @@ impl Pipeline {
             ..DeliveryFacts::default()
         };
         let span = spans::receive(path);
-        let outcome = self
-            .outcome(&method, &head, body, &mut facts)
-            .instrument(span.clone())
-            .await;
+        // Wrapping the future in a span moves it once more: only when
+        // spans are on.
+        let outcome = if span.is_none() {
+            self.outcome(&method, &head, body, &mut facts).await
+        } else {
+            self.outcome(&method, &head, body, &mut facts)
+                .instrument(span.clone())
+                .await
+        };
         let elapsed = started.elapsed();
         record_on(&span, &outcome, &facts);
         outcome::log(&outcome, &facts, elapsed);
