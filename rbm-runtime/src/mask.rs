@@ -11,6 +11,11 @@ pub(crate) struct MaskedPhone<'a>(pub &'a str);
 impl MaskedPhone<'_> {
     /// The characters shown: at most the last four, never all but two.
     fn tail(&self) -> &str {
+        // Phone numbers are ASCII: count bytes, not characters.
+        if self.0.is_ascii() {
+            let len = self.0.len();
+            return &self.0[len - len.min(4).min(len.saturating_sub(2))..];
+        }
         let chars = self.0.chars().count();
         let keep = chars.min(4).min(chars.saturating_sub(2));
         self.0
@@ -72,5 +77,7 @@ mod tests {
             r#""***\n\u{1b}[2""#
         );
         assert_eq!(MaskedPhone("+1 234 5").to_string(), r#""***34 5""#);
+        assert_eq!(MaskedPhone("+12é4567").to_string(), "***4567");
+        assert_eq!(MaskedPhone("é12").to_string(), "***2");
     }
 }

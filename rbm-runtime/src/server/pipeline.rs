@@ -354,6 +354,12 @@ impl Pipeline {
                 (None, None) => Bytes::new(),
             })
         };
+        // A small body has usually arrived with the head: then it is read
+        // without setting up a timer (a clock read, a timer entry).
+        let mut read = std::pin::pin!(read);
+        if let Some(read) = ready_now(read.as_mut()).await {
+            return read;
+        }
         tokio::time::timeout(self.body_timeout, read)
             .await
             .unwrap_or(Err(Outcome::BodyTimeout))
@@ -502,6 +508,18 @@ impl Pipeline {
         drop(turn);
         outcome
     }
+}
+
+/// Polls `future` once: its output if it is ready now, `None` if it waits
+/// (it is then polled again by whoever awaits it next).
+async fn ready_now<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
 }
 
 /// Records a request's facts on its receive span (when spans are on).
