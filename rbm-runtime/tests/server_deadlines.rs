@@ -88,3 +88,42 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
         "closed after {idle:?}"
     );
 }
+
+#[tokio::test]
+async fn a_head_sent_a_byte_at_a_time_is_cut_off_at_the_header_timeout() {
+    let timeout = Duration::from_millis(600);
+    let server =
+        TestServer::start_with(Recorder::new("agent"), builder().read_timeout(timeout)).await;
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
+    // A first request answered: the deadline of the next head starts later,
+    // on the same connection.
+    let request = format!("GET {PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let head = within(read_head(&mut stream)).await;
+    assert_eq!(raw_status(&head), 405, "{head}");
+    // Then a head that never ends, each byte well within the timeout.
+    let started = Instant::now();
+    let trickle = format!("POST {PATH} HTTP/1.1\r\nHost: localhost\r\nX-Padding: ");
+    let mut bytes = trickle.bytes().chain(std::iter::repeat(b'a'));
+    let closed = loop {
+        if started.elapsed() > Duration::from_secs(5) {
+            break false;
+        }
+        let byte = bytes.next().expect("endless");
+        if stream.write_all(&[byte]).await.is_err() {
+            break true;
+        }
+        let mut buffer = [0u8; 64];
+        match tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buffer)).await {
+            // Closed, or answered (408) and closed.
+            Ok(Ok(_) | Err(_)) => break true,
+            Err(_) => {}
+        }
+    };
+    let after = started.elapsed();
+    assert!(closed, "a trickled head kept the connection for {after:?}");
+    assert!(
+        after >= timeout - Duration::from_millis(100) && after < Duration::from_secs(3),
+        "cut off after {after:?}"
+    );
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1::Builder;
 use hyper::service::HttpService;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
@@ -21,6 +21,7 @@ use warp::Filter;
 use warp::http::Method;
 use warp::reply::Response;
 
+use super::header_timer::ConnectionTimer;
 use super::health::{Health, Probe};
 use super::outcome::{self, DeliveryFacts, Outcome};
 use super::pipeline::{RequestHead, SIGNATURE_HEADER};
@@ -253,7 +254,7 @@ async fn serve<S, B>(
     let stream = Box::pin(stream);
     let mut builder = Builder::new();
     builder
-        .timer(TokioTimer::new())
+        .timer(ConnectionTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(watcher.is_some());
     let served = match tls {

@@ -4,6 +4,7 @@ mod builder;
 mod claim;
 mod config;
 pub(crate) mod handling;
+mod header_timer;
 mod health;
 mod identity;
 mod listener;
