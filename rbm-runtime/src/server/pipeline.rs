@@ -384,22 +384,22 @@ impl Pipeline {
                 "authentic payload of an unknown kind"
             );
         }
-        let delivery = Delivery {
+        // Built where the log line reads it, and lent from there: a
+        // delivery is several hundred bytes, each move a copy.
+        let delivery: &Delivery = facts.delivery.insert(Delivery {
             payload,
             pubsub_message_id: envelope.message_id.as_deref().map(str::to_owned),
             publish_time: envelope.publish_time.as_deref().map(str::to_owned),
-        };
+        });
         let Some(agent) = webhook.agent_for(&delivery.payload) else {
-            let outcome = Outcome::Unhandleable(format!(
+            return Outcome::Unhandleable(format!(
                 "no agent for agentId {:?} on this partner webhook",
                 delivery.payload.agent_id().unwrap_or("")
             ));
-            facts.delivery = Some(delivery);
-            return outcome;
         };
-        let outcome = match &self.mode {
+        match &self.mode {
             Mode::Inbox { store, .. } => {
-                let mut identity = Identity::of(&delivery, &webhook.path);
+                let mut identity = Identity::of(delivery, &webhook.path);
                 let entry = NewEntry {
                     lane: format!("{:032x}", identity.lane),
                     webhook: webhook.path.to_string(),
@@ -430,16 +430,18 @@ impl Pipeline {
                 // machine, and every enclosing future (up to the one warp
                 // boxes) is moved by value at least once. Inline, each move
                 // copies kilobytes; boxed, a pointer.
-                Box::pin(self.handle_once(claims, sequencer, webhook, agent, &delivery, facts))
-                    .await
+                let (outcome, handled) =
+                    Box::pin(self.handle_once(claims, sequencer, webhook, agent, delivery)).await;
+                facts.route = handled.route;
+                facts.handled_in = handled.handled_in;
+                facts.dropped = handled.dropped;
+                outcome
             }
-        };
-        // The log line reads the kind, sender and agent from it.
-        facts.delivery = Some(delivery);
-        outcome
+        }
     }
 
-    /// Claims the delivery, waits for its sender's turn, runs the agent.
+    /// Claims the delivery, waits for its sender's turn, runs the agent;
+    /// the outcome, and what the handling tells the log line.
     async fn handle_once(
         &self,
         claims: &Arc<Claims>,
@@ -447,14 +449,16 @@ impl Pipeline {
         webhook: &Webhook,
         agent: &Arc<dyn DynAgent>,
         delivery: &Delivery,
-        facts: &mut DeliveryFacts<'_>,
-    ) -> Outcome {
+    ) -> (Outcome, Handled) {
+        let mut handled = Handled::default();
         let mut identity = Identity::of(delivery, &webhook.path);
         let claim = match claims.claim(std::mem::take(&mut identity.keys)).await {
             Ok(claim) => claim,
-            Err(Refused::InFlight) => return Outcome::StillInFlight,
-            Err(Refused::Done) => return Outcome::Duplicate,
-            Err(Refused::Store(error)) => return Outcome::StoreFailed(error.to_string()),
+            Err(Refused::InFlight) => return (Outcome::StillInFlight, handled),
+            Err(Refused::Done) => return (Outcome::Duplicate, handled),
+            Err(Refused::Store(error)) => {
+                return (Outcome::StoreFailed(error.to_string()), handled);
+            }
         };
         // Waiting in line happens in the request, so arrival order is the
         // order of the line.
@@ -462,7 +466,7 @@ impl Pipeline {
         // Across the processes that share the store, the user's lock.
         let lock = match LaneLock::take(&self.handling, identity.lane).await {
             Ok(lock) => lock,
-            Err(outcome) => return outcome,
+            Err(outcome) => return (outcome, handled),
         };
         // If Google hangs up mid-way, this future is dropped: the claim guard
         // releases the claim so the redelivery is handled again, with the
@@ -478,18 +482,18 @@ impl Pipeline {
         if let Some(route) = attempted.route {
             handle_span.record("route", route.name);
         }
-        facts.handled_in = started.map(|started| started.elapsed());
-        facts.route = attempted.route;
-        facts.dropped = attempted.dropped;
+        handled.handled_in = started.map(|started| started.elapsed());
+        handled.route = attempted.route;
+        handled.dropped = attempted.dropped;
         let outcome = match attempted.attempt {
             Attempt::Handled => Outcome::Handled,
             Attempt::Undeliverable(reason) => Outcome::Undeliverable(reason),
             Attempt::Panicked(message) => Outcome::Panicked(message),
             failed => Outcome::Failed(failed.reason().unwrap_or_default()),
         };
-        let handled = matches!(outcome, Outcome::Handled | Outcome::Undeliverable(_));
+        let done = matches!(outcome, Outcome::Handled | Outcome::Undeliverable(_));
         let changes_state = attempted.state.is_some();
-        let outcome = match claim.end(handled, attempted.state).await {
+        let outcome = match claim.end(done, attempted.state).await {
             Ok(()) => outcome,
             // The state change was not stored: acknowledging would lose it.
             // The redelivery runs the handler again on the old state, with
@@ -506,7 +510,7 @@ impl Pipeline {
             lock.release().await;
         }
         drop(turn);
-        outcome
+        (outcome, handled)
     }
 }
 
@@ -520,6 +524,17 @@ async fn ready_now<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Ou
         })
     })
     .await
+}
+
+/// What handling a delivery inline tells its log line and metrics.
+#[derive(Default)]
+struct Handled {
+    /// The route whose handler ran.
+    route: Option<&'static crate::route::RouteInfo>,
+    /// How long the attempt took (when metrics are on).
+    handled_in: Option<Duration>,
+    /// Why replies were dropped, for the testing kit.
+    dropped: Option<String>,
 }
 
 /// Records a request's facts on its receive span (when spans are on).
