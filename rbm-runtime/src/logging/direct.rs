@@ -127,8 +127,8 @@ mod tests {
             let span = tracing::info_span!("entry");
             let _inside = span.enter();
             assert_eq!(
-                write(Level::INFO, "rbm::delivery", |l| l.push_str("c")),
-                Err("c".to_owned())
+                write(Level::INFO, "rbm::delivery", |l| l.push_str("c = 1")),
+                Err("c = 1".to_owned())
             );
         });
         drop(guard);
