@@ -449,8 +449,8 @@ impl Pipeline {
         webhook: &Webhook,
         agent: &Arc<dyn DynAgent>,
         delivery: &Delivery,
-    ) -> (Outcome, Handled) {
-        let mut handled = Handled::default();
+    ) -> (Outcome, HandlingFacts) {
+        let mut handled = HandlingFacts::default();
         let mut identity = Identity::of(delivery, &webhook.path);
         let claim = match claims.claim(std::mem::take(&mut identity.keys)).await {
             Ok(claim) => claim,
@@ -528,7 +528,7 @@ async fn ready_now<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Ou
 
 /// What handling a delivery inline tells its log line and metrics.
 #[derive(Default)]
-struct Handled {
+struct HandlingFacts {
     /// The route whose handler ran.
     route: Option<&'static crate::route::RouteInfo>,
     /// How long the attempt took (when metrics are on).
