@@ -66,9 +66,9 @@ async fn clients_that_never_read_lose_their_slots_and_a_delivery_still_gets_thro
     }
 }
 
-#[tokio::test]
-async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
-    let timeout = Duration::from_millis(500);
+/// A server with header timeout `timeout`, and a keep-alive connection to
+/// it whose first request (a `GET`, answered 405) is answered and read.
+async fn answered_once(timeout: Duration) -> (TestServer, TcpStream) {
     let server =
         TestServer::start_with(Recorder::new("agent"), builder().read_timeout(timeout)).await;
     let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
@@ -76,6 +76,13 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
     stream.write_all(request.as_bytes()).await.expect("write");
     let head = within(read_head(&mut stream)).await;
     assert_eq!(raw_status(&head), 405, "{head}");
+    (server, stream)
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let timeout = Duration::from_millis(500);
+    let (_server, mut stream) = answered_once(timeout).await;
     // The answer was read: the connection is idle from now on.
     let idle_since = Instant::now();
     let mut rest = Vec::new();
@@ -92,15 +99,9 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
 #[tokio::test]
 async fn a_head_sent_a_byte_at_a_time_is_cut_off_at_the_header_timeout() {
     let timeout = Duration::from_millis(600);
-    let server =
-        TestServer::start_with(Recorder::new("agent"), builder().read_timeout(timeout)).await;
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
     // A first request answered: the deadline of the next head starts later,
     // on the same connection.
-    let request = format!("GET {PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let head = within(read_head(&mut stream)).await;
-    assert_eq!(raw_status(&head), 405, "{head}");
+    let (_server, mut stream) = answered_once(timeout).await;
     // Then a head that never ends, each byte well within the timeout.
     let started = Instant::now();
     let trickle = format!("POST {PATH} HTTP/1.1\r\nHost: localhost\r\nX-Padding: ");

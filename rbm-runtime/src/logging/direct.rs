@@ -23,6 +23,7 @@ pub(crate) struct DirectLines {
 }
 
 impl DirectLines {
+    /// The marker for text logs written to `writer`, in colour with `ansi`.
     pub(crate) fn new(writer: BatchWriter, ansi: bool) -> Self {
         Self { writer, ansi }
     }
@@ -89,6 +90,7 @@ fn has_control(bytes: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::captured::Captured;
     use super::*;
 
     #[test]
@@ -132,22 +134,9 @@ mod tests {
             );
         });
         drop(guard);
-        let text = String::from_utf8(output.0.lock().expect("lines").clone()).expect("UTF-8");
+        let text = output.text();
         let (time, rest) = text.split_once(' ').expect("a time");
         assert_eq!(time.len(), "2026-12-02T03:40:00.123456Z".len(), "{text}");
         assert_eq!(rest, " WARN rbm::delivery: a=1\n");
-    }
-
-    #[derive(Clone, Default)]
-    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("lines").extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 }

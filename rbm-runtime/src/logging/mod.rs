@@ -3,6 +3,8 @@
 //! by `RUST_LOG`, written by a background thread.
 
 mod batch;
+#[cfg(test)]
+mod captured;
 mod direct;
 mod format;
 mod json;

@@ -242,7 +242,7 @@ impl<W: fmt::Write> fmt::Write for NoControl<'_, W> {
 mod tests {
     use super::*;
 
-    use std::sync::{Arc, Mutex};
+    use super::super::captured::Captured;
     use std::time::Duration;
 
     #[test]
@@ -256,19 +256,6 @@ mod tests {
         assert_eq!(next, "2025-12-02T03:40:01.000234Z");
     }
 
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("lines").extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     fn lines_of(emit: impl FnOnce()) -> String {
         let captured = Captured::default();
         let writer = captured.clone();
@@ -279,7 +266,7 @@ mod tests {
             .event_format(TextLines { ansi: false })
             .finish();
         tracing::subscriber::with_default(subscriber, emit);
-        String::from_utf8(captured.0.lock().expect("lines").clone()).expect("UTF-8")
+        captured.text()
     }
 
     #[test]

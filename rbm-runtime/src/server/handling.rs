@@ -258,6 +258,7 @@ impl Handling {
         } else {
             tracing::Level::INFO
         };
+        // Built straight into the log writer's line when it can be.
         let Err(line) = crate::logging::write_direct(level, "rbm::delivery", |line| {
             line.push_str("inbox delivery path=");
             push_escaped(line, path);

@@ -32,8 +32,8 @@ enum Name<'a> {
         webhook: &'a str,
         id: &'a str,
     },
-    /// No id at all.
-    Anonymous,
+    /// No id at all: a fresh one, drawn once.
+    Anonymous(uuid::Uuid),
 }
 
 impl<'a> Identity<'a> {
@@ -42,31 +42,29 @@ impl<'a> Identity<'a> {
         let agent = payload.agent_id().unwrap_or(webhook_path);
         let phone = payload.phone_number().unwrap_or("");
         let mut keys = Vec::with_capacity(2);
-        let mut name = Name::Anonymous;
+        let mut name = None;
         if let (Payload::Message(message), Some(id)) = (payload, payload.message_id()) {
             let sender = message.sender_phone_number.as_str();
             keys.push(DedupeKey::of(&["message", agent, sender, id]));
-            name = Name::Message { agent, sender, id };
+            name = Some(Name::Message { agent, sender, id });
         }
         if let Some(id) = payload.event_id() {
             keys.push(DedupeKey::of(&["event", agent, id]));
-            if matches!(name, Name::Anonymous) {
-                name = Name::Event { agent, id };
-            }
+            name = name.or(Some(Name::Event { agent, id }));
         }
         if let Some(id) = delivery.pubsub_message_id.as_deref() {
             keys.push(DedupeKey::of(&["pubsub", webhook_path, id]));
-            if matches!(name, Name::Anonymous) {
-                name = Name::Pubsub {
-                    webhook: webhook_path,
-                    id,
-                };
-            }
+            name = name.or(Some(Name::Pubsub {
+                webhook: webhook_path,
+                id,
+            }));
         }
         Self {
             keys,
             lane: DedupeKey::of(&[agent, phone]).as_u128(),
-            name,
+            // A delivery with no id at all cannot be recognised again; its
+            // replies get fresh ids (at-least-once, never silently dropped).
+            name: name.unwrap_or_else(|| Name::Anonymous(uuid::Uuid::new_v4())),
         }
     }
 
@@ -77,9 +75,7 @@ impl<'a> Identity<'a> {
             Name::Message { agent, sender, id } => &["message", agent, sender, id],
             Name::Event { agent, id } => &["event", agent, id],
             Name::Pubsub { webhook, id } => &["pubsub", webhook, id],
-            // A delivery with no id at all cannot be recognised again; its
-            // replies get fresh ids (at-least-once, never silently dropped).
-            Name::Anonymous => return format!("anonymous/{}", uuid::Uuid::new_v4()),
+            Name::Anonymous(id) => return format!("anonymous/{id}"),
         };
         let mut name = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
         for (i, part) in parts.iter().enumerate() {
@@ -124,5 +120,15 @@ mod tests {
         let identity = Identity::of(&delivery, "/");
         assert_eq!(identity.keys, vec![DedupeKey::of(&["event", "/", "e"])]);
         assert_eq!(identity.name(), "event///e");
+    }
+
+    #[test]
+    fn a_delivery_without_ids_keeps_the_name_it_was_given() {
+        let json = r#"{"agentId":"a","newLaunchState":"LAUNCHED"}"#;
+        let delivery = delivery(json, None);
+        let identity = Identity::of(&delivery, "/");
+        assert!(identity.keys.is_empty());
+        assert!(identity.name().starts_with("anonymous/"));
+        assert_eq!(identity.name(), identity.name());
     }
 }
