@@ -17,7 +17,12 @@ use std::time::{Duration, Instant};
 use rbm_runtime::testing::fake_api::FakeRbmApi;
 use serde_json::Value;
 use support::{TOKEN, example, text_message};
-use warp::Filter;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 
 /// The collector: every span of every OTLP/HTTP JSON export it received.
 #[derive(Clone, Default)]
@@ -28,25 +33,55 @@ struct Collector {
 impl Collector {
     /// Serves `POST /v1/traces` on a free port of 127.0.0.1.
     async fn start(&self) -> SocketAddr {
-        let spans = Arc::clone(&self.spans);
-        let traces = warp::post()
-            .and(warp::path!("v1" / "traces"))
-            .and(warp::body::json())
-            .map(move |export: Value| {
-                let mut spans = spans.lock().expect("spans");
-                for resource in export["resourceSpans"].as_array().into_iter().flatten() {
-                    for scope in resource["scopeSpans"].as_array().into_iter().flatten() {
-                        spans.extend(scope["spans"].as_array().into_iter().flatten().cloned());
-                    }
-                }
-                warp::reply::json(&serde_json::json!({}))
-            });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a port for the collector");
         let address = listener.local_addr().expect("its address");
-        tokio::spawn(warp::serve(traces).incoming(listener).run());
+        let collector = self.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let collector = collector.clone();
+                let service = hyper::service::service_fn(move |request| {
+                    let collector = collector.clone();
+                    async move { Ok::<_, hyper::Error>(collector.receive(request).await) }
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service),
+                );
+            }
+        });
         address
+    }
+
+    /// Keeps the spans of one export; `{}` is OTLP's answer to a full success.
+    async fn receive(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let answer = |status, body: &'static str| {
+            let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+            *response.status_mut() = status;
+            response
+        };
+        if request.method() != hyper::Method::POST || request.uri().path() != "/v1/traces" {
+            return answer(StatusCode::NOT_FOUND, "");
+        }
+        let Ok(body) = request.into_body().collect().await else {
+            return answer(StatusCode::BAD_REQUEST, "");
+        };
+        let Ok(export) = serde_json::from_slice::<Value>(&body.to_bytes()) else {
+            return answer(StatusCode::BAD_REQUEST, "");
+        };
+        let mut spans = self.spans.lock().expect("spans");
+        for resource in export["resourceSpans"].as_array().into_iter().flatten() {
+            for scope in resource["scopeSpans"].as_array().into_iter().flatten() {
+                spans.extend(scope["spans"].as_array().into_iter().flatten().cloned());
+            }
+        }
+        let mut response = answer(StatusCode::OK, "{}");
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        );
+        response
     }
 
     fn spans(&self) -> Vec<Value> {

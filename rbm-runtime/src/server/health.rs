@@ -7,11 +7,14 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, StatusCode};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
-use warp::http::{HeaderValue, Method, StatusCode, header};
-use warp::reply::Response;
 
+use super::Response;
 use super::pipeline::Pipeline;
 use crate::store::EntryId;
 
@@ -145,7 +148,7 @@ impl Health {
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response {
-    let mut response = Response::new(body.into());
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = status;
     if !body.is_empty() {
         response.headers_mut().insert(

@@ -1,10 +1,9 @@
-//! The accept loop: warp's service on hyper's HTTP/1 connections, plain or
+//! The accept loop: the webhook's service on hyper's HTTP/1 connections, plain or
 //! over TLS, with a header read timeout (which also bounds the TLS
 //! handshake and ends idle keep-alive connections), a write timeout, a
 //! connection limit, health probes and graceful shutdown.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,19 +12,13 @@ use hyper::server::conn::http1::Builder;
 use hyper::service::HttpService;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_io_timeout::TimeoutStream;
-use warp::Filter;
-use warp::http::Method;
-use warp::reply::Response;
 
 use super::header_timer::ConnectionTimer;
-use super::health::{Health, Probe};
-use super::outcome::{self, DeliveryFacts, Outcome};
-use super::pipeline::{RequestHead, SIGNATURE_HEADER};
-use super::target::TargetCheck;
+use super::health::Health;
+use super::service::WebhookService;
 use super::tls::{Acceptor, Tls};
 
 /// Limits of the connections a listener accepts.
@@ -52,32 +45,7 @@ pub(crate) async fn run(
     tls: Option<Tls>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let serving = Arc::clone(&health);
-    let filter = warp::method()
-        .and(warp::path::full())
-        // Only the two headers the pipeline reads: cloning a `HeaderValue`
-        // is a reference count, cloning the whole map is several allocations.
-        .and(
-            warp::header::value(SIGNATURE_HEADER)
-                .map(Some)
-                .or(warp::any().map(|| None))
-                .unify(),
-        )
-        .and(warp::header::optional::<u64>("content-length"))
-        .and(warp::body::stream())
-        .then(
-            move |method, path: warp::path::FullPath, signature, content_length, body| {
-                let head = RequestHead {
-                    signature,
-                    content_length,
-                };
-                answer_request(&serving, method, RequestPath(path), head, body)
-            },
-        );
-    let service = TargetCheck::new(
-        TowerToHyperService::new(warp::service(filter)),
-        Arc::clone(&health),
-    );
+    let service = WebhookService::new(Arc::clone(&health));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -140,57 +108,6 @@ pub(crate) async fn run(
     // Stops what keeps the certificate current.
     drop(tls);
     failure
-}
-
-/// A request's path, kept with its future.
-struct RequestPath(warp::path::FullPath);
-
-impl AsRef<str> for RequestPath {
-    fn as_ref(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-/// The future of a request's answer: a probe's, the pipeline's or a refusal.
-///
-/// Boxed, and built here rather than in an `async` block around them: warp,
-/// the target check and hyper each move the request's future, and every
-/// `async` layer moves its inner future once more. Unboxed, or wrapped,
-/// that is the state machine of a delivery (kilobytes) copied again each time.
-fn answer_request<S, B>(
-    health: &Arc<Health>,
-    method: Method,
-    path: RequestPath,
-    head: RequestHead,
-    body: S,
-) -> Pin<Box<dyn Future<Output = Response> + Send>>
-where
-    S: futures_util::Stream<Item = Result<B, warp::Error>> + Send + 'static,
-    B: bytes::Buf + Send + 'static,
-{
-    if let Some(probe) = Probe::of(path.as_ref()) {
-        let health = Arc::clone(health);
-        return Box::pin(async move { health.answer(probe, &method).await });
-    }
-    match health.accepting() {
-        Some(pipeline) => Box::pin(Arc::clone(pipeline).serve(method, path, head, body)),
-        None => Box::pin(std::future::ready(not_ready(health, path.as_ref()))),
-    }
-}
-
-/// The answer to a delivery that comes while the server is starting or
-/// shutting down: 503, so Google delivers it again later.
-fn not_ready(health: &Health, path: &str) -> Response {
-    if let Some(pipeline) = health.pipeline() {
-        return pipeline.refuse(path);
-    }
-    let outcome = Outcome::NotReady;
-    let facts = DeliveryFacts {
-        path,
-        ..DeliveryFacts::default()
-    };
-    outcome::log(&outcome, &facts, Duration::ZERO);
-    outcome.into_response()
 }
 
 /// What one wait for a connection brought.

@@ -1,4 +1,4 @@
-//! The webhook server: hosts one or more webhooks on a warp + tokio server.
+//! The webhook server: hosts one or more webhooks on a hyper + tokio server.
 
 mod builder;
 mod claim;
@@ -12,7 +12,7 @@ mod outcome;
 mod pipeline;
 mod running;
 mod sequencer;
-mod target;
+mod service;
 mod tls;
 mod webhook;
 
@@ -21,9 +21,15 @@ pub use config::{DeliveryMode, EnvWebhook, ServerConfig};
 pub use running::{RunningServer, WebhookHandler};
 pub use tls::{AcmeSettings, CertFiles, TlsSettings};
 
+use bytes::Bytes;
+use http_body_util::Full;
+
 use crate::agent::Agent;
 use crate::api::RbmApiClient;
 use crate::error::Error;
+
+/// An answer of the webhook port: every body is in memory when it is sent.
+pub(crate) type Response = hyper::Response<Full<Bytes>>;
 
 /// Runs `agent` on the webhook configured by the environment (`PORT`,
 /// `BIND`, `RBM_CLIENT_TOKEN`, `RBM_WEBHOOK_PATH`, …) until Ctrl-C or

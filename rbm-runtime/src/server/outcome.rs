@@ -4,9 +4,12 @@ use std::time::Duration;
 
 use tracing::Level;
 
-use warp::http::{HeaderValue, StatusCode, header};
-use warp::reply::Response;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::StatusCode;
+use hyper::header::{self, HeaderValue};
 
+use super::Response;
 use super::pipeline::StoredJob;
 use crate::agent::Delivery;
 use crate::escape::{Escaped, push_escaped};
@@ -180,7 +183,7 @@ impl Outcome {
         let status = self.status();
         let mut response = match self {
             Self::HandshakeAccepted(secret) => {
-                let mut response = Response::new(secret.into());
+                let mut response = Response::new(Full::new(Bytes::from(secret)));
                 response.headers_mut().insert(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("text/plain; charset=utf-8"),
@@ -188,13 +191,13 @@ impl Outcome {
                 response
             }
             Self::MethodNotAllowed => {
-                let mut response = Response::new(warp::hyper::body::Bytes::new().into());
+                let mut response = Response::new(Full::default());
                 response
                     .headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static("POST"));
                 response
             }
-            _ => Response::new(warp::hyper::body::Bytes::new().into()),
+            _ => Response::new(Full::default()),
         };
         *response.status_mut() = status;
         response

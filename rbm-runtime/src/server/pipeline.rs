@@ -4,11 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
-use futures_util::{Stream, StreamExt};
-use warp::http::{HeaderMap, HeaderValue, Method, header};
-use warp::reply::Response;
+use bytes::{BufMut, Bytes, BytesMut};
+use http_body_util::BodyExt as _;
+use hyper::body::Body;
+use hyper::header::HeaderValue;
+use hyper::{HeaderMap, Method};
 
+use super::Response;
 use super::claim::{Claims, Refused};
 use super::handling::{Attempt, Handling};
 use super::identity::Identity;
@@ -29,19 +31,17 @@ use crate::store::{Appended, EntryId, NewEntry, Store, StoreError};
 pub(crate) struct RequestHead {
     /// `X-Goog-Signature`, if present.
     pub(crate) signature: Option<HeaderValue>,
-    /// `Content-Length`, if present and a number.
+    /// The body's declared length (`Content-Length`), if it has one.
     pub(crate) content_length: Option<u64>,
 }
 
 impl RequestHead {
-    /// Picks the two headers out of a full header map.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+    /// Picks what the pipeline reads out of a request's headers and body.
+    /// Hyper has checked `Content-Length` already: the body knows it.
+    pub(crate) fn of<B: Body>(headers: &HeaderMap, body: &B) -> Self {
         Self {
             signature: headers.get(SIGNATURE_HEADER).cloned(),
-            content_length: headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok()),
+            content_length: body.size_hint().exact(),
         }
     }
 }
@@ -168,17 +168,17 @@ impl Pipeline {
     }
 
     /// Serves one request.
-    pub(crate) async fn serve<P, S, B>(
+    pub(crate) async fn serve<P, B>(
         self: Arc<Self>,
         method: Method,
         path: P,
         head: RequestHead,
-        body: S,
+        body: B,
     ) -> Response
     where
         P: AsRef<str>,
-        S: Stream<Item = Result<B, warp::Error>>,
-        B: Buf,
+        B: Body<Data = Bytes>,
+        B::Error: std::fmt::Display,
     {
         let path = path.as_ref();
         let body = std::pin::pin!(body);
@@ -263,16 +263,16 @@ impl Pipeline {
         outcome.into_response()
     }
 
-    async fn outcome<S, B>(
+    async fn outcome<B>(
         &self,
         method: &Method,
         head: &RequestHead,
-        body: std::pin::Pin<&mut S>,
+        body: std::pin::Pin<&mut B>,
         facts: &mut DeliveryFacts<'_>,
     ) -> Outcome
     where
-        S: Stream<Item = Result<B, warp::Error>>,
-        B: Buf,
+        B: Body<Data = Bytes>,
+        B::Error: std::fmt::Display,
     {
         let Some(index) = self.handling.webhook_index(facts.path) else {
             return Outcome::NotFound;
@@ -310,14 +310,14 @@ impl Pipeline {
 
     /// Reads the body up to the limit, within the body timeout. A body that
     /// arrives in one chunk (the usual case) is kept without a copy.
-    async fn read_body<S, B>(
+    async fn read_body<B>(
         &self,
         declared: Option<u64>,
-        mut body: std::pin::Pin<&mut S>,
+        mut body: std::pin::Pin<&mut B>,
     ) -> Result<Bytes, Outcome>
     where
-        S: Stream<Item = Result<B, warp::Error>>,
-        B: Buf,
+        B: Body<Data = Bytes>,
+        B::Error: std::fmt::Display,
     {
         if declared.is_some_and(|len| len > self.body_limit as u64) {
             return Err(Outcome::TooLarge);
@@ -326,14 +326,18 @@ impl Pipeline {
             let mut first: Option<Bytes> = None;
             let mut rest: Option<BytesMut> = None;
             let mut len = 0usize;
-            while let Some(chunk) = body.next().await {
-                let mut chunk = chunk.map_err(|e| Outcome::BadRequest(format!("body: {e}")))?;
-                len += chunk.remaining();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| Outcome::BadRequest(format!("body: {e}")))?;
+                // Trailers carry nothing the pipeline reads.
+                let Ok(chunk) = frame.into_data() else {
+                    continue;
+                };
+                len += chunk.len();
                 if len > self.body_limit {
                     return Err(Outcome::TooLarge);
                 }
                 match (&mut first, &mut rest) {
-                    (None, _) => first = Some(chunk.copy_to_bytes(chunk.remaining())),
+                    (None, _) => first = Some(chunk),
                     (Some(head), None) => {
                         // The declared length is the client's word: never
                         // reserve more than a little ahead of what arrived.
@@ -427,8 +431,8 @@ impl Pipeline {
             }
             Mode::Inline { claims, sequencer } => {
                 // Boxed: handling is the largest part of a request's state
-                // machine, and every enclosing future (up to the one warp
-                // boxes) is moved by value at least once. Inline, each move
+                // machine, and every enclosing future (up to the boxed one
+                // a request is answered by) is moved by value at least once. Inline, each move
                 // copies kilobytes; boxed, a pointer.
                 let (outcome, handled) =
                     Box::pin(self.handle_once(claims, sequencer, webhook, agent, delivery)).await;

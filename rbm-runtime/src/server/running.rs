@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use hyper::http;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinError, JoinHandle};
-use warp::http;
 
 use super::config::ServerConfig;
 use super::health::Health;
@@ -255,14 +255,10 @@ impl WebhookHandler {
     /// Handles one request exactly as the server would and returns its response.
     pub async fn handle(&self, request: http::Request<Bytes>) -> http::Response<Bytes> {
         let (parts, body) = request.into_parts();
-        let body = futures_util::stream::once(std::future::ready(Ok::<_, warp::Error>(body)));
+        let body = http_body_util::Full::new(body);
+        let head = RequestHead::of(&parts.headers, &body);
         let response = Arc::clone(&self.pipeline)
-            .serve(
-                parts.method,
-                parts.uri.path(),
-                RequestHead::from_headers(&parts.headers),
-                body,
-            )
+            .serve(parts.method, parts.uri.path(), head, body)
             .await;
         let (parts, body) = response.into_parts();
         // The pipeline's bodies are in-memory; reading them cannot fail.

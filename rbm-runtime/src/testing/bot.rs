@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 
-use warp::http::StatusCode;
+use hyper::StatusCode;
 
 use super::push::{Google, PushBuilder, SignedPush};
 use super::replies::Replies;

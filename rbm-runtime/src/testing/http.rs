@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::StatusCode;
 use rustls_platform_verifier::BuilderVerifierExt as _;
-use warp::http::StatusCode;
 
 use super::bot::{Bot, Transport, TransportError};
 use super::fake_api::{FakeRbmApi, RecordedRequest};
@@ -53,7 +53,7 @@ impl OverHttp {
     /// content type and body of the answer.
     pub async fn post(
         &self,
-        headers: &[(warp::http::HeaderName, String)],
+        headers: &[(hyper::header::HeaderName, String)],
         body: bytes::Bytes,
     ) -> Result<(StatusCode, Option<String>, bytes::Bytes), TransportError> {
         let unreachable = |error: reqwest::Error| TransportError::Unreachable {

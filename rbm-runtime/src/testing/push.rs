@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use warp::http;
+use hyper::http;
 
 use super::ids;
 use super::payload::{self, Common, Content, FileSpec};

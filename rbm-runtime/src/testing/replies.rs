@@ -4,7 +4,7 @@
 use std::fmt;
 use std::ops::Deref;
 
-use warp::http::StatusCode;
+use hyper::StatusCode;
 
 use super::sent::{AgentMessage, Chip, SentEvent};
 

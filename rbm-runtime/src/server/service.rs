@@ -1,0 +1,205 @@
+//! A request's way in: hyper hands each request to [`WebhookService`], which
+//! answers it with a probe's answer, the pipeline's, or a refusal.
+//!
+//! Requests are taken straight from hyper: the pipeline reads the method,
+//! the path, one header and the body, and a filter chain around that would
+//! cost more than the rest of the way in.
+//!
+//! HTTP/1.1 allows four forms of request target: a path (`/hook`), an
+//! absolute URL (`http://host/hook`, served by its path), `*` (`OPTIONS *`,
+//! no webhook there: 404) and the authority form `host:port` that `CONNECT`
+//! sends to proxies. The last has no path at all: it is answered `400`
+//! before routing, whatever the method (this server is not a proxy).
+
+use std::convert::Infallible;
+use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::body::Body;
+use hyper::service::Service;
+use hyper::{Method, Request, Uri};
+
+use super::Response;
+use super::health::{Health, Probe};
+use super::outcome::{self, DeliveryFacts, Outcome};
+use super::pipeline::RequestHead;
+
+/// Answers the requests of the webhook port.
+#[derive(Clone)]
+pub(crate) struct WebhookService {
+    health: Arc<Health>,
+}
+
+impl WebhookService {
+    pub(crate) fn new(health: Arc<Health>) -> Self {
+        Self { health }
+    }
+}
+
+impl<B> Service<Request<B>> for WebhookService
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Display,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn call(&self, mut request: Request<B>) -> Answer {
+        let uri = std::mem::take(request.uri_mut());
+        if uri.path_and_query().is_none() {
+            return Answer(Box::pin(std::future::ready(self.refuse_pathless())));
+        }
+        let method = request.method().clone();
+        let head = RequestHead::of(request.headers(), request.body());
+        answer_request(
+            &self.health,
+            method,
+            RequestPath(uri),
+            head,
+            request.into_body(),
+        )
+    }
+}
+
+impl WebhookService {
+    /// The answer to a target in authority form: `400`, logged and counted.
+    fn refuse_pathless(&self) -> Response {
+        let outcome = Outcome::NoPathInTarget;
+        let facts = DeliveryFacts {
+            path: "-",
+            ..DeliveryFacts::default()
+        };
+        outcome::log(&outcome, &facts, Duration::ZERO);
+        if let Some(pipeline) = self.health.pipeline() {
+            pipeline.measure(&outcome, &facts, Duration::ZERO);
+        }
+        outcome.into_response()
+    }
+}
+
+/// The future of a request's answer: a probe's, the pipeline's or a refusal.
+///
+/// Boxed where it is built, never wrapped in an `async` block: hyper moves
+/// the future it is given, and every `async` layer moves its inner future
+/// once more. Unboxed, or wrapped, that is the state machine of a delivery
+/// (kilobytes) copied again each time.
+pub(crate) struct Answer(Pin<Box<dyn Future<Output = Response> + Send>>);
+
+impl Future for Answer {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx).map(Ok)
+    }
+}
+
+/// A request's path, kept with its future.
+struct RequestPath(Uri);
+
+impl AsRef<str> for RequestPath {
+    fn as_ref(&self) -> &str {
+        self.0.path()
+    }
+}
+
+fn answer_request<B>(
+    health: &Arc<Health>,
+    method: Method,
+    path: RequestPath,
+    head: RequestHead,
+    body: B,
+) -> Answer
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Display,
+{
+    if let Some(probe) = Probe::of(path.as_ref()) {
+        let health = Arc::clone(health);
+        return Answer(Box::pin(async move { health.answer(probe, &method).await }));
+    }
+    Answer(match health.accepting() {
+        Some(pipeline) => Box::pin(Arc::clone(pipeline).serve(method, path, head, body)),
+        None => Box::pin(std::future::ready(not_ready(health, path.as_ref()))),
+    })
+}
+
+/// The answer to a delivery that comes while the server is starting or
+/// shutting down: 503, so Google delivers it again later.
+fn not_ready(health: &Health, path: &str) -> Response {
+    if let Some(pipeline) = health.pipeline() {
+        return pipeline.refuse(path);
+    }
+    let outcome = Outcome::NotReady;
+    let facts = DeliveryFacts {
+        path,
+        ..DeliveryFacts::default()
+    };
+    outcome::log(&outcome, &facts, Duration::ZERO);
+    outcome.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use http_body_util::Empty;
+    use hyper::StatusCode;
+
+    fn request(method: &str, target: &str) -> Request<Empty<Bytes>> {
+        Request::builder()
+            .method(method)
+            .uri(target)
+            .body(Empty::new())
+            .expect("a valid request")
+    }
+
+    /// The status a server that is still starting gives `method target`.
+    async fn status_while_starting(method: &str, target: &str) -> StatusCode {
+        let service = WebhookService::new(Arc::new(Health::starting()));
+        let response = service
+            .call(request(method, target))
+            .await
+            .expect("infallible");
+        response.status()
+    }
+
+    #[tokio::test]
+    async fn a_target_without_a_path_is_refused_before_routing() {
+        for (method, target) in [("CONNECT", "127.0.0.1:80"), ("POST", "example.com:443")] {
+            let status = status_while_starting(method, target).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {target}");
+        }
+    }
+
+    #[tokio::test]
+    async fn paths_urls_and_the_asterisk_are_routed() {
+        // Routed, they reach a server that is not ready yet: 503, not 400.
+        for target in [
+            "/rbm/webhook",
+            "http://example.com/rbm/webhook",
+            "http://h",
+            "*",
+        ] {
+            let status = status_while_starting("POST", target).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{target}");
+        }
+    }
+
+    #[tokio::test]
+    async fn probes_are_answered_while_starting() {
+        assert_eq!(
+            status_while_starting("GET", "/healthz").await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            status_while_starting("GET", "/readyz").await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+}
