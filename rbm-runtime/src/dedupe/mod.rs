@@ -7,6 +7,10 @@
 //! it), or in flight (a copy is being handled right now: wait for it). When
 //! handling fails the claim is released, so the redelivery is handled.
 
+mod key_set;
+
+pub(crate) use key_set::KeySet;
+
 /// One identity of a delivery: a 128-bit hash of e.g. its Pub/Sub message id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DedupeKey(u128);

@@ -76,13 +76,13 @@ pub enum Incoming<'a> {
 #[derive(Deserialize)]
 struct RawBody<'a> {
     #[serde(rename = "clientToken", borrow, default)]
-    client_token: Option<Cow<'a, str>>,
+    client_token: Option<Text<'a>>,
     #[serde(borrow, default)]
-    secret: Option<Cow<'a, str>>,
+    secret: Option<Text<'a>>,
     #[serde(borrow, default)]
     message: Option<RawMessage<'a>>,
     #[serde(borrow, default)]
-    subscription: Option<Cow<'a, str>>,
+    subscription: Option<Text<'a>>,
 }
 
 // Both spellings of the Pub/Sub fields may appear at once, so they are
@@ -92,15 +92,27 @@ struct RawMessage<'a> {
     #[serde(borrow, deserialize_with = "string_bytes")]
     data: Cow<'a, [u8]>,
     #[serde(rename = "messageId", borrow, default)]
-    message_id_camel: Option<Cow<'a, str>>,
+    message_id_camel: Option<Text<'a>>,
     #[serde(rename = "message_id", borrow, default)]
-    message_id_snake: Option<Cow<'a, str>>,
+    message_id_snake: Option<Text<'a>>,
     #[serde(rename = "publishTime", borrow, default)]
-    publish_time_camel: Option<Cow<'a, str>>,
+    publish_time_camel: Option<Text<'a>>,
     #[serde(rename = "publish_time", borrow, default)]
-    publish_time_snake: Option<Cow<'a, str>>,
+    publish_time_snake: Option<Text<'a>>,
     #[serde(default)]
     attributes: Option<HashMap<String, String>>,
+}
+
+/// A JSON string, borrowed from the body unless it has escapes. serde
+/// borrows a `Cow<str>` field only when it is one, not inside an `Option`
+/// (there it always copies): hence this wrapper.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'a> Text<'a> {
+    fn of(text: Option<Self>) -> Option<Cow<'a, str>> {
+        text.map(|Self(text)| text)
+    }
 }
 
 /// A JSON string's bytes, without the UTF-8 check of a `str`: base64
@@ -144,7 +156,7 @@ impl<'a> Incoming<'a> {
         }
         let raw: RawBody<'a> =
             serde_json::from_slice(body).map_err(|e| IncomingError::NotJson(e.to_string()))?;
-        if let (Some(client_token), Some(secret)) = (raw.client_token, raw.secret) {
+        if let (Some(Text(client_token)), Some(Text(secret))) = (raw.client_token, raw.secret) {
             return Ok(Self::Handshake(Handshake {
                 client_token,
                 secret,
@@ -153,10 +165,10 @@ impl<'a> Incoming<'a> {
         let message = raw.message.ok_or(IncomingError::UnknownShape)?;
         Ok(Self::Push(PushEnvelope {
             data: message.data,
-            message_id: message.message_id_camel.or(message.message_id_snake),
-            publish_time: message.publish_time_camel.or(message.publish_time_snake),
+            message_id: Text::of(message.message_id_camel.or(message.message_id_snake)),
+            publish_time: Text::of(message.publish_time_camel.or(message.publish_time_snake)),
             attributes: message.attributes,
-            subscription: raw.subscription,
+            subscription: Text::of(raw.subscription),
         }))
     }
 }
@@ -190,6 +202,26 @@ mod tests {
         assert_eq!(p.message_id.as_deref(), Some("2"));
         assert_eq!(p.publish_time.as_deref(), Some("t2"));
         assert_eq!(p.decode_data(), Ok(b"{}".to_vec()));
+    }
+
+    #[test]
+    fn envelope_strings_are_borrowed_unless_escaped() {
+        let body = br#"{"message":{"data":"e30=","messageId":"1","publishTime":"t\u0032"},"subscription":"s"}"#;
+        let Ok(Incoming::Push(p)) = Incoming::parse(body) else {
+            panic!("not a push");
+        };
+        assert!(matches!(p.message_id, Some(Cow::Borrowed("1"))));
+        assert!(matches!(p.subscription, Some(Cow::Borrowed("s"))));
+        // An escape has to be resolved into a string of its own.
+        assert!(matches!(p.publish_time, Some(Cow::Owned(ref t)) if t == "t2"));
+        let handshake = br#"{"clientToken":"a","secret":"b"}"#;
+        let Ok(Incoming::Handshake(h)) = Incoming::parse(handshake) else {
+            panic!("not a handshake");
+        };
+        assert!(matches!(
+            (h.client_token, h.secret),
+            (Cow::Borrowed("a"), Cow::Borrowed("b"))
+        ));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::{
     Appended, Claim, DeadLetter, DedupeKey, Entry, EntryId, InboxStatus, NewEntry, Selection,
     StateChange, StateKey, Store, StoreConfig, StoreError, StoreFuture, StoredState,
 };
-use crate::dedupe::PrehashedKeys;
+use crate::dedupe::{KeySet, PrehashedKeys};
 
 /// Done marks are pruned after this many completions, at most
 /// [`PRUNE_BATCH`] at a time, so that no single completion pays for a sweep.
@@ -28,7 +28,7 @@ struct State {
     waiting: BTreeMap<EntryId, Entry>,
     dead: BTreeMap<EntryId, DeadLetter>,
     /// Every key of a waiting entry, a dead letter or a done mark.
-    marked: HashSet<DedupeKey, PrehashedKeys>,
+    marked: KeySet,
     /// Done marks in the order they were made, oldest first.
     done: VecDeque<DoneMark>,
     /// Keys claimed by inline deliveries being handled now.

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::dedupe::PrehashedKeys;
+use crate::dedupe::{KeySet, PrehashedKeys};
 use crate::store::DedupeKey;
 
 /// The marked keys. A key normally has one holder (the delivery it came
@@ -18,7 +18,7 @@ use crate::store::DedupeKey;
 /// holder's mark keeps the key while another still holds it.
 #[derive(Debug, Default)]
 pub(super) struct Marks {
-    keys: HashSet<DedupeKey, PrehashedKeys>,
+    keys: KeySet,
     extra: HashMap<DedupeKey, u32, PrehashedKeys>,
 }
 
