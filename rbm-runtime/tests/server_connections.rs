@@ -140,3 +140,27 @@ async fn a_body_that_stalls_gets_408_after_the_read_timeout() {
     assert_eq!(raw_status(&response), 408, "{response}");
     assert_eq!(server.agent.calls(), 0);
 }
+
+#[tokio::test]
+async fn shutdown_closes_idle_keep_alive_connections_without_waiting_for_the_grace() {
+    let agent = Recorder::new("agent");
+    // A grace far longer than the test's patience: waiting for the idle
+    // connection would time the test out.
+    let builder = builder().shutdown_grace(Duration::from_secs(600));
+    let TestServer { server, .. } = TestServer::start_with(agent, builder).await;
+    let addr = server.local_addr();
+
+    // A keep-alive connection, answered once, then idle.
+    let mut idle = TcpStream::connect(addr).await.expect("connect");
+    let probe = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    idle.write_all(probe).await.expect("write");
+    let head = read_head(&mut idle).await;
+    assert_eq!(raw_status(&head), 200);
+    assert!(!head.to_ascii_lowercase().contains("connection: close"));
+
+    within(server.shutdown()).await;
+    // Closed by the server: the end of the stream (or a reset), nothing more.
+    let mut rest = Vec::new();
+    let _ = within(idle.read_to_end(&mut rest)).await;
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+}

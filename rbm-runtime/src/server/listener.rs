@@ -11,11 +11,11 @@ use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1::Builder;
 use hyper::service::HttpService;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_io_timeout::TimeoutStream;
 
+use super::drain::{Drain, Watcher};
 use super::header_timer::ConnectionTimer;
 use super::health::Health;
 use super::service::WebhookService;
@@ -47,7 +47,7 @@ pub(crate) async fn run(
 ) -> std::io::Result<()> {
     let service = WebhookService::new(Arc::clone(&health));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    let drain = Drain::new();
     tokio::pin!(shutdown);
     let mut failure = Ok(());
     loop {
@@ -58,7 +58,7 @@ pub(crate) async fn run(
         match accepted {
             Accepted::Connection(stream, permit) => {
                 let acceptor = tls.as_ref().map(Tls::acceptor);
-                let watcher = Some(graceful.watcher());
+                let watcher = Some(drain.watcher());
                 let service = service.clone();
                 tokio::spawn(async move {
                     serve(stream, acceptor, limits, service, watcher).await;
@@ -77,7 +77,7 @@ pub(crate) async fn run(
     if health.pipeline().is_some() {
         tracing::info!("shutting down: no new deliveries, waiting for requests in flight");
     }
-    let drained = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown());
+    let drained = tokio::time::timeout(limits.shutdown_grace, drain.shutdown());
     tokio::pin!(drained);
     let mut listening = failure.is_ok();
     loop {

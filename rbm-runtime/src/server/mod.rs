@@ -3,6 +3,7 @@
 mod builder;
 mod claim;
 mod config;
+pub(crate) mod drain;
 pub(crate) mod handling;
 mod header_timer;
 mod health;

@@ -51,7 +51,6 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -170,7 +169,7 @@ impl FakeRbmApiBuilder {
 
 /// Accepts connections until `stopped` fires (or its sender is dropped).
 async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
-    let graceful = GracefulShutdown::new();
+    let drain = crate::server::drain::Drain::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -181,7 +180,7 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::R
                 let connection = http1::Builder::new()
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(stream), service);
-                let connection = graceful.watch(connection);
+                let connection = drain.watcher().watch(connection);
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
                         tracing::debug!(%error, "fake RBM API connection ended with an error");
@@ -193,7 +192,7 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::R
     }
     drop(listener);
     // Idle keep-alive connections close at once; a request in flight finishes.
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), drain.shutdown()).await;
 }
 
 impl FakeRbmApi {
