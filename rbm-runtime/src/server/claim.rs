@@ -47,7 +47,11 @@ impl Claims {
     ) -> Result<ClaimGuard, Refused> {
         let mut claim = self.store.claim(&keys).await.map_err(Refused::Store)?;
         if claim == Claim::InFlight {
-            claim = self.wait_for_copy(&keys).await.map_err(Refused::Store)?;
+            // Boxed: rare, and its timer would make every claim's future
+            // (part of every request's) larger.
+            claim = Box::pin(self.wait_for_copy(&keys))
+                .await
+                .map_err(Refused::Store)?;
         }
         match claim {
             Claim::Fresh => Ok(ClaimGuard {

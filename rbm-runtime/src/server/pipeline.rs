@@ -11,7 +11,7 @@ use hyper::header::HeaderValue;
 use hyper::{HeaderMap, Method};
 
 use super::Response;
-use super::claim::{Claims, Refused};
+use super::claim::{ClaimGuard, Claims, Refused};
 use super::handling::{Attempt, Handling};
 use super::identity::Identity;
 use super::outcome::{self, DeliveryFacts, Outcome};
@@ -430,12 +430,22 @@ impl Pipeline {
                 }
             }
             Mode::Inline { claims, sequencer } => {
+                let mut identity = Identity::of(delivery, &webhook.path);
+                // Claimed here, so that a duplicate (most redeliveries) ends
+                // before the boxed part below is built.
+                let claim = match claims.claim(std::mem::take(&mut identity.keys)).await {
+                    Ok(claim) => claim,
+                    Err(Refused::InFlight) => return Outcome::StillInFlight,
+                    Err(Refused::Done) => return Outcome::Duplicate,
+                    Err(Refused::Store(error)) => return Outcome::StoreFailed(error.to_string()),
+                };
                 // Boxed: handling is the largest part of a request's state
                 // machine, and every enclosing future (up to the boxed one
-                // a request is answered by) is moved by value at least once. Inline, each move
-                // copies kilobytes; boxed, a pointer.
+                // a request is answered by) is moved by value at least once.
+                // Inline, each move copies kilobytes; boxed, a pointer.
                 let (outcome, handled) =
-                    Box::pin(self.handle_once(claims, sequencer, webhook, agent, delivery)).await;
+                    Box::pin(self.handle_claimed(claim, sequencer, agent, delivery, &identity))
+                        .await;
                 facts.route = handled.route;
                 facts.handled_in = handled.handled_in;
                 facts.dropped = handled.dropped;
@@ -444,26 +454,17 @@ impl Pipeline {
         }
     }
 
-    /// Claims the delivery, waits for its sender's turn, runs the agent;
-    /// the outcome, and what the handling tells the log line.
-    async fn handle_once(
+    /// Waits for the sender's turn and runs the agent on a claimed
+    /// delivery; the outcome, and what the handling tells the log line.
+    async fn handle_claimed(
         &self,
-        claims: &Arc<Claims>,
+        claim: ClaimGuard,
         sequencer: &Arc<Sequencer>,
-        webhook: &Webhook,
         agent: &Arc<dyn DynAgent>,
         delivery: &Delivery,
+        identity: &Identity<'_>,
     ) -> (Outcome, HandlingFacts) {
         let mut handled = HandlingFacts::default();
-        let mut identity = Identity::of(delivery, &webhook.path);
-        let claim = match claims.claim(std::mem::take(&mut identity.keys)).await {
-            Ok(claim) => claim,
-            Err(Refused::InFlight) => return (Outcome::StillInFlight, handled),
-            Err(Refused::Done) => return (Outcome::Duplicate, handled),
-            Err(Refused::Store(error)) => {
-                return (Outcome::StoreFailed(error.to_string()), handled);
-            }
-        };
         // Waiting in line happens in the request, so arrival order is the
         // order of the line.
         let turn = sequencer.enter(identity.lane).await;
