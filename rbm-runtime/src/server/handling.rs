@@ -213,7 +213,7 @@ impl Handling {
         };
         let (lane, identity) = {
             let identity = Identity::of(&delivery, &webhook.path);
-            (identity.lane, identity.name())
+            (identity.lane(), identity.name())
         };
         Ok(Job {
             id,

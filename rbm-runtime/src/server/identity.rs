@@ -10,8 +10,8 @@ pub(crate) struct Identity<'a> {
     /// Every key a redelivery keeps: the Pub/Sub id, and the sender +
     /// message id of a user message or the event id of an event.
     pub(crate) keys: Vec<DedupeKey>,
-    /// The per-sender line (agent + phone number).
-    pub(crate) lane: u128,
+    /// The agent and the sender's phone number: whose line it waits in.
+    sender: (&'a str, &'a str),
     /// What the reply-id name is made of; spelled out only when the
     /// delivery is handled or stored (a duplicate never needs it).
     name: Name<'a>,
@@ -61,11 +61,18 @@ impl<'a> Identity<'a> {
         }
         Self {
             keys,
-            lane: DedupeKey::of(&[agent, phone]).as_u128(),
+            sender: (agent, phone),
             // A delivery with no id at all cannot be recognised again; its
             // replies get fresh ids (at-least-once, never silently dropped).
             name: name.unwrap_or_else(|| Name::Anonymous(uuid::Uuid::new_v4())),
         }
+    }
+
+    /// The per-sender line (agent + phone number). Worked out when asked
+    /// for: a duplicate never waits in line.
+    pub(crate) fn lane(&self) -> u128 {
+        let (agent, phone) = self.sender;
+        DedupeKey::of(&[agent, phone]).as_u128()
     }
 
     /// The name reply ids derive from: the most specific stable id, e.g.
@@ -110,7 +117,8 @@ mod tests {
         assert_eq!(first.keys[0], again.keys[0]);
         assert_eq!(first.name(), again.name());
         assert_eq!(first.name(), "message/a/+1/m");
-        assert_eq!(first.lane, again.lane);
+        assert_eq!(first.lane(), again.lane());
+        assert_eq!(first.lane(), DedupeKey::of(&["a", "+1"]).as_u128());
     }
 
     #[test]

@@ -206,8 +206,10 @@ impl Pipeline {
         if let Some(failure) = failure {
             response.extensions_mut().insert(HandlingFailure(failure));
         }
-        if let (Some(stored), Some(delivery), Mode::Inbox { inbox, .. }) =
-            (facts.stored, facts.delivery, &self.mode)
+        // Taken out of the facts only to be queued: a delivery is several
+        // hundred bytes, and inline mode drops it where it is.
+        if let Mode::Inbox { inbox, .. } = &self.mode
+            && let (Some(stored), Some(delivery)) = (facts.stored.take(), facts.delivery.take())
         {
             response.extensions_mut().insert(StoredEntry(stored.id));
             inbox.stored(Job {
@@ -404,8 +406,9 @@ impl Pipeline {
         match &self.mode {
             Mode::Inbox { store, .. } => {
                 let mut identity = Identity::of(delivery, &webhook.path);
+                let lane = identity.lane();
                 let entry = NewEntry {
-                    lane: format!("{:032x}", identity.lane),
+                    lane: format!("{lane:032x}"),
                     webhook: webhook.path.to_string(),
                     keys: std::mem::take(&mut identity.keys),
                     data: data.to_vec(),
@@ -419,7 +422,7 @@ impl Pipeline {
                         // Queued once the request's line is logged (see `serve`).
                         facts.stored = Some(StoredJob {
                             id,
-                            lane: identity.lane,
+                            lane,
                             agent: Arc::clone(agent),
                             identity: identity.name(),
                         });
@@ -467,9 +470,10 @@ impl Pipeline {
         let mut handled = HandlingFacts::default();
         // Waiting in line happens in the request, so arrival order is the
         // order of the line.
-        let turn = sequencer.enter(identity.lane).await;
+        let lane = identity.lane();
+        let turn = sequencer.enter(lane).await;
         // Across the processes that share the store, the user's lock.
-        let lock = match LaneLock::take(&self.handling, identity.lane).await {
+        let lock = match LaneLock::take(&self.handling, lane).await {
             Ok(lock) => lock,
             Err(outcome) => return (outcome, handled),
         };
