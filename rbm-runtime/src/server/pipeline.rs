@@ -168,65 +168,74 @@ impl Pipeline {
     }
 
     /// Serves one request.
-    pub(crate) async fn serve<P, B>(
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn's future keeps its arguments twice"
+    )]
+    pub(crate) fn serve<P, B>(
         self: Arc<Self>,
         method: Method,
         path: P,
         head: RequestHead,
         body: B,
-    ) -> Response
+    ) -> impl Future<Output = Response>
     where
         P: AsRef<str>,
         B: Body<Data = Bytes>,
         B::Error: std::fmt::Display,
     {
-        let path = path.as_ref();
-        let body = std::pin::pin!(body);
-        let started = Instant::now();
-        let mut facts = DeliveryFacts {
-            path,
-            ..DeliveryFacts::default()
-        };
-        let span = spans::receive(path);
-        // Wrapping the future in a span moves it once more: only when
-        // spans are on.
-        let outcome = if span.is_none() {
-            self.outcome(&method, &head, body, &mut facts).await
-        } else {
-            self.outcome(&method, &head, body, &mut facts)
-                .instrument(span.clone())
-                .await
-        };
-        let elapsed = started.elapsed();
-        record_on(&span, &outcome, &facts);
-        outcome::log(&outcome, &facts, elapsed);
-        self.measure(&outcome, &facts, elapsed);
-        let failure = outcome.failure().or_else(|| facts.dropped.take());
-        let mut response = outcome.into_response();
-        if let Some(failure) = failure {
-            response.extensions_mut().insert(HandlingFailure(failure));
+        // An `async` block rather than an `async fn`: an `async fn` keeps
+        // room for its arguments twice (as arguments, and as the locals they
+        // are moved into), and this future is copied whole when it is boxed.
+        async move {
+            let path = path.as_ref();
+            let body = std::pin::pin!(body);
+            let started = Instant::now();
+            let mut facts = DeliveryFacts {
+                path,
+                ..DeliveryFacts::default()
+            };
+            let span = spans::receive(path);
+            // Wrapping the future in a span moves it once more: only when
+            // spans are on.
+            let outcome = if span.is_none() {
+                self.outcome(&method, &head, body, &mut facts).await
+            } else {
+                self.outcome(&method, &head, body, &mut facts)
+                    .instrument(span.clone())
+                    .await
+            };
+            let elapsed = started.elapsed();
+            record_on(&span, &outcome, &facts);
+            outcome::log(&outcome, &facts, elapsed);
+            self.measure(&outcome, &facts, elapsed);
+            let failure = outcome.failure().or_else(|| facts.dropped.take());
+            let mut response = outcome.into_response();
+            if let Some(failure) = failure {
+                response.extensions_mut().insert(HandlingFailure(failure));
+            }
+            // Taken out of the facts only to be queued: a delivery is several
+            // hundred bytes, and inline mode drops it where it is.
+            if let Mode::Inbox { inbox, .. } = &self.mode
+                && let (Some(stored), Some(delivery)) = (facts.stored.take(), facts.delivery.take())
+            {
+                response.extensions_mut().insert(StoredEntry(stored.id));
+                inbox.stored(Job {
+                    id: stored.id,
+                    lane: stored.lane,
+                    path: Arc::from(path),
+                    agent: stored.agent,
+                    delivery,
+                    identity: stored.identity,
+                    attempts: 0,
+                    queued_at_ms: crate::inbox::now_ms(),
+                    // Queued here only when the store is not shared.
+                    epoch: 0,
+                    received_in: (!span.is_none()).then_some(span),
+                });
+            }
+            response
         }
-        // Taken out of the facts only to be queued: a delivery is several
-        // hundred bytes, and inline mode drops it where it is.
-        if let Mode::Inbox { inbox, .. } = &self.mode
-            && let (Some(stored), Some(delivery)) = (facts.stored.take(), facts.delivery.take())
-        {
-            response.extensions_mut().insert(StoredEntry(stored.id));
-            inbox.stored(Job {
-                id: stored.id,
-                lane: stored.lane,
-                path: Arc::from(path),
-                agent: stored.agent,
-                delivery,
-                identity: stored.identity,
-                attempts: 0,
-                queued_at_ms: crate::inbox::now_ms(),
-                // Queued here only when the store is not shared.
-                epoch: 0,
-                received_in: (!span.is_none()).then_some(span),
-            });
-        }
-        response
     }
 
     /// Counts a request in the metrics, when they are on.
@@ -380,23 +389,10 @@ impl Pipeline {
         data: &[u8],
         facts: &mut DeliveryFacts<'_>,
     ) -> Outcome {
-        let payload = match Payload::classify(data, envelope.attribute_type()) {
-            Ok(payload) => payload,
-            Err(error) => return Outcome::Unhandleable(format!("payload is not JSON: {error}")),
+        let delivery = match keep_delivery(&mut facts.delivery, envelope, data) {
+            Ok(delivery) => delivery,
+            Err(outcome) => return outcome,
         };
-        if let Payload::Unknown(unknown) = &payload {
-            tracing::warn!(
-                reason = %crate::escape::Escaped(&unknown.reason),
-                "authentic payload of an unknown kind"
-            );
-        }
-        // Built where the log line reads it, and lent from there: a
-        // delivery is several hundred bytes, each move a copy.
-        let delivery: &Delivery = facts.delivery.insert(Delivery {
-            payload,
-            pubsub_message_id: envelope.message_id.as_deref().map(str::to_owned),
-            publish_time: envelope.publish_time.as_deref().map(str::to_owned),
-        });
         let Some(agent) = webhook.agent_for(&delivery.payload) else {
             return Outcome::Unhandleable(format!(
                 "no agent for agentId {:?} on this partner webhook",
@@ -533,6 +529,31 @@ async fn ready_now<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Ou
         })
     })
     .await
+}
+
+/// Classifies the payload and keeps the delivery in `slot`, where the log
+/// line reads it, lending it from there: a delivery is several hundred
+/// bytes, each move a copy. A plain function, so that the payload on its
+/// way is not a part of the request's future (an `async` body keeps room
+/// for each of its locals).
+fn keep_delivery<'d>(
+    slot: &'d mut Option<Delivery>,
+    envelope: &PushEnvelope<'_>,
+    data: &[u8],
+) -> Result<&'d Delivery, Outcome> {
+    let payload = Payload::classify(data, envelope.attribute_type())
+        .map_err(|error| Outcome::Unhandleable(format!("payload is not JSON: {error}")))?;
+    if let Payload::Unknown(unknown) = &payload {
+        tracing::warn!(
+            reason = %crate::escape::Escaped(&unknown.reason),
+            "authentic payload of an unknown kind"
+        );
+    }
+    Ok(slot.insert(Delivery {
+        payload,
+        pubsub_message_id: envelope.message_id.as_deref().map(str::to_owned),
+        publish_time: envelope.publish_time.as_deref().map(str::to_owned),
+    }))
 }
 
 /// What handling a delivery inline tells its log line and metrics.
