@@ -223,7 +223,11 @@ pub(crate) struct DeliveryFacts<'a> {
 }
 
 /// Writes the one log line of a request.
-pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duration) {
+pub(crate) fn log(
+    outcome: &Outcome,
+    facts: &DeliveryFacts<'_>,
+    latency: impl FnOnce() -> Duration,
+) {
     // Tracing needs each level spelled out at its call site.
     macro_rules! at_level {
         ($level:expr, $what:ident) => {
@@ -244,6 +248,8 @@ pub(crate) fn log(outcome: &Outcome, facts: &DeliveryFacts<'_>, latency: Duratio
     if !at_level!(level, enabled) {
         return;
     }
+    // Read only for a line that is written: a clock read is not free.
+    let latency = latency();
     if crate::logging::structured() {
         structured(level, outcome, facts, latency);
         return;

@@ -205,10 +205,15 @@ impl Pipeline {
                     .instrument(span.clone())
                     .await
             };
-            let elapsed = started.elapsed();
             record_on(&span, &outcome, &facts);
-            outcome::log(&outcome, &facts, elapsed);
-            self.measure(&outcome, &facts, elapsed);
+            // The clock is read again only for a line or a metric.
+            let elapsed = self.handling.metrics.is_some().then(|| started.elapsed());
+            outcome::log(&outcome, &facts, || {
+                elapsed.unwrap_or_else(|| started.elapsed())
+            });
+            if let Some(elapsed) = elapsed {
+                self.measure(&outcome, &facts, elapsed);
+            }
             let failure = outcome.failure().or_else(|| facts.dropped.take());
             let mut response = outcome.into_response();
             if let Some(failure) = failure {
@@ -269,7 +274,7 @@ impl Pipeline {
             webhook: self.handling.webhook_index(path),
             ..DeliveryFacts::default()
         };
-        outcome::log(&outcome, &facts, Duration::ZERO);
+        outcome::log(&outcome, &facts, || Duration::ZERO);
         self.measure(&outcome, &facts, Duration::ZERO);
         outcome.into_response()
     }

@@ -75,7 +75,7 @@ impl WebhookService {
             path: "-",
             ..DeliveryFacts::default()
         };
-        outcome::log(&outcome, &facts, Duration::ZERO);
+        outcome::log(&outcome, &facts, || Duration::ZERO);
         if let Some(pipeline) = self.health.pipeline() {
             pipeline.measure(&outcome, &facts, Duration::ZERO);
         }
@@ -140,7 +140,7 @@ fn not_ready(health: &Health, path: &str) -> Response {
         path,
         ..DeliveryFacts::default()
     };
-    outcome::log(&outcome, &facts, Duration::ZERO);
+    outcome::log(&outcome, &facts, || Duration::ZERO);
     outcome.into_response()
 }
 
