@@ -79,28 +79,34 @@ impl UnknownPayload {
 #[serde(rename_all = "camelCase")]
 struct RawPayload {
     sender_phone_number: Option<String>,
-    phone_number: Option<String>,
+    phone_number: Option<Box<str>>,
     message_id: Option<String>,
     event_id: Option<String>,
     event_type: Option<String>,
     send_time: Option<SendTime>,
     agent_id: Option<String>,
     text: Option<String>,
-    // Boxed: the raw payload is moved several times on its way to a
-    // `Payload`, and these are rare and large.
+    // Boxed (and texts as `Box<str>`, two words instead of three): the raw
+    // payload is moved several times on its way to a `Payload`, and these
+    // are rare (only server and launch events have them) or large.
     suggestion_response: Option<Box<SuggestionResponse>>,
     location: Option<Location>,
     user_file: Option<Box<UserFile>>,
     rich_message_classification: Option<Box<RichMessageClassification>>,
     carrier: Option<String>,
-    bot_display_name: Option<String>,
-    brand_id: Option<String>,
-    brand_display_name: Option<String>,
-    region_id: Option<String>,
+    bot_display_name: Option<Box<str>>,
+    brand_id: Option<Box<str>>,
+    brand_display_name: Option<Box<str>>,
+    region_id: Option<Box<str>>,
     old_launch_state: Option<Box<LaunchState>>,
     new_launch_state: Option<Box<LaunchState>>,
-    acting_party: Option<String>,
-    comment: Option<String>,
+    acting_party: Option<Box<str>>,
+    comment: Option<Box<str>>,
+}
+
+/// A rare field of [`RawPayload`], out of its box.
+fn unboxed<T>(field: Option<Box<T>>) -> Option<T> {
+    field.map(|value| *value)
 }
 
 impl Payload {
@@ -113,8 +119,15 @@ impl Payload {
             let json: serde_json::Value = serde_json::from_slice(data)?;
             return Ok(Self::unknown(json, "a JSON array, not an object".into()));
         }
-        let raw: RawPayload = match serde_json::from_slice(data) {
-            Ok(raw) => raw,
+        // Read with a deserializer of its own rather than `from_slice`,
+        // whose layers each move the raw payload once more.
+        let mut json = serde_json::Deserializer::from_slice(data);
+        let raw = match RawPayload::deserialize(&mut json) {
+            Ok(raw) => {
+                // Anything but whitespace after the object: not JSON.
+                json.end()?;
+                raw
+            }
             Err(typed) => {
                 let json: serde_json::Value = serde_json::from_slice(data)?;
                 // Not the serde message itself: it quotes the offending value,
@@ -234,21 +247,21 @@ impl RawPayload {
         AgentLaunchEvent {
             event_id: self.event_id,
             agent_id: self.agent_id,
-            bot_display_name: self.bot_display_name,
-            brand_id: self.brand_id,
-            brand_display_name: self.brand_display_name,
-            region_id: self.region_id,
-            old_launch_state: self.old_launch_state.map(|state| *state),
-            new_launch_state: self.new_launch_state.map(|state| *state),
-            acting_party: self.acting_party,
-            comment: self.comment,
+            bot_display_name: self.bot_display_name.map(String::from),
+            brand_id: self.brand_id.map(String::from),
+            brand_display_name: self.brand_display_name.map(String::from),
+            region_id: self.region_id.map(String::from),
+            old_launch_state: unboxed(self.old_launch_state),
+            new_launch_state: unboxed(self.new_launch_state),
+            acting_party: self.acting_party.map(String::from),
+            comment: self.comment.map(String::from),
             send_time: self.send_time,
         }
     }
 
     fn into_server_event(self) -> ServerEvent {
         ServerEvent {
-            phone_number: self.phone_number.unwrap_or_default(),
+            phone_number: self.phone_number.map(String::from).unwrap_or_default(),
             event_type: ServerEventType::from(self.event_type.as_deref().unwrap_or_default()),
             event_id: self.event_id,
             message_id: self.message_id,
