@@ -49,7 +49,9 @@ pub(crate) struct Drain {
 
 #[derive(Default)]
 struct Shared {
+    /// Set once, when the drain starts.
     draining: AtomicBool,
+    /// The id of the next watched connection.
     next_id: AtomicU64,
     /// Who to wake when draining starts: one entry per watched connection.
     watched: Mutex<HashMap<u64, Arc<AtomicWaker>>>,
@@ -65,6 +67,7 @@ impl Shared {
 }
 
 impl Drain {
+    /// A drain with no connections yet.
     pub(crate) fn new() -> Self {
         Self::default()
     }

@@ -36,6 +36,8 @@ pub(crate) struct WebhookService {
 }
 
 impl WebhookService {
+    /// Answers with what `health` says the server is doing: starting,
+    /// serving its pipeline, or draining.
     pub(crate) fn new(health: Arc<Health>) -> Self {
         Self { health }
     }
@@ -108,6 +110,8 @@ impl AsRef<str> for RequestPath {
     }
 }
 
+/// Starts the answer to a request: a probe's, the pipeline's, or 503 while
+/// the server does not take deliveries.
 fn answer_request<B>(
     health: &Arc<Health>,
     method: Method,
