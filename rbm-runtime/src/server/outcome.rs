@@ -60,6 +60,9 @@ pub(crate) enum Outcome {
     Panicked(String),
     /// The server is starting or shutting down: Google redelivers.
     NotReady,
+    /// The request head is over its limit (hyper refuses most such heads
+    /// itself; this is one it read whole).
+    HeadTooLarge,
 }
 
 impl Outcome {
@@ -96,6 +99,7 @@ impl Outcome {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Failed(_) | Self::Panicked(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
     }
 
@@ -121,6 +125,7 @@ impl Outcome {
         "undeliverable",
         "panicked",
         "not_ready",
+        "head_too_large",
     ];
 
     /// Its position in [`LABELS`](Self::LABELS).
@@ -145,6 +150,7 @@ impl Outcome {
             Self::Undeliverable(_) => 16,
             Self::Panicked(_) => 17,
             Self::NotReady => 18,
+            Self::HeadTooLarge => 19,
         }
     }
 
@@ -172,6 +178,7 @@ impl Outcome {
             | Self::HandshakeRefused => Level::WARN,
             Self::NotFound
             | Self::NoPathInTarget
+            | Self::HeadTooLarge
             | Self::MethodNotAllowed
             | Self::TooLarge
             | Self::BodyTimeout => Level::DEBUG,
@@ -386,6 +393,7 @@ mod tests {
             Outcome::Undeliverable(String::new()),
             Outcome::Panicked(String::new()),
             Outcome::NotReady,
+            Outcome::HeadTooLarge,
         ];
         let indexes: Vec<usize> = outcomes.iter().map(Outcome::index).collect();
         assert_eq!(indexes, (0..Outcome::LABELS.len()).collect::<Vec<_>>());

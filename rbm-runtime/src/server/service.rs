@@ -10,6 +10,10 @@
 //! no webhook there: 404) and the authority form `host:port` that `CONNECT`
 //! sends to proxies. The last has no path at all: it is answered `400`
 //! before routing, whatever the method (this server is not a proxy).
+//!
+//! A request head over 400 KiB gets `431`. Hyper enforces that limit only
+//! on a head it has not yet parsed when its buffer fills up: one that
+//! arrives fast enough is read and parsed whole, so it is measured here.
 
 use std::convert::Infallible;
 use std::fmt::Display;
@@ -22,7 +26,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use hyper::body::Body;
 use hyper::service::Service;
-use hyper::{Method, Request, Uri};
+use hyper::{HeaderMap, Method, Request, Uri};
 
 use super::Response;
 use super::health::{Health, Probe};
@@ -55,7 +59,10 @@ where
     fn call(&self, mut request: Request<B>) -> Answer {
         let uri = std::mem::take(request.uri_mut());
         if uri.path_and_query().is_none() {
-            return Answer(Box::pin(std::future::ready(self.refuse_pathless())));
+            return self.refuse(Outcome::NoPathInTarget, "-");
+        }
+        if head_size(request.method(), &uri, request.headers()) > MAX_HEAD_BYTES {
+            return self.refuse(Outcome::HeadTooLarge, uri.path());
         }
         let method = request.method().clone();
         let head = RequestHead::of(request.headers(), request.body());
@@ -70,19 +77,31 @@ where
 }
 
 impl WebhookService {
-    /// The answer to a target in authority form: `400`, logged and counted.
-    fn refuse_pathless(&self) -> Response {
-        let outcome = Outcome::NoPathInTarget;
+    /// Answers a request refused before routing, logged and counted.
+    fn refuse(&self, outcome: Outcome, path: &str) -> Answer {
         let facts = DeliveryFacts {
-            path: "-",
+            path,
             ..DeliveryFacts::default()
         };
         outcome::log(&outcome, &facts, || Duration::ZERO);
         if let Some(pipeline) = self.health.pipeline() {
             pipeline.measure(&outcome, &facts, Duration::ZERO);
         }
-        outcome.into_response()
+        Answer(Box::pin(std::future::ready(outcome.into_response())))
     }
+}
+
+/// The largest request head answered (the README's limit).
+const MAX_HEAD_BYTES: usize = 400 * 1024;
+
+/// The size of a request head as its parts add up: the request line and
+/// each field with its separators.
+fn head_size(method: &Method, uri: &Uri, headers: &HeaderMap) -> usize {
+    let line = method.as_str().len() + uri.path_and_query().map_or(0, |p| p.as_str().len());
+    headers.iter().fold(line, |size, (name, value)| {
+        // `name: value\r\n`
+        size + name.as_str().len() + value.len() + 4
+    })
 }
 
 /// The future of a request's answer: a probe's, the pipeline's or a refusal.
@@ -193,6 +212,29 @@ mod tests {
             let status = status_while_starting("POST", target).await;
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{target}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_head_over_the_limit_read_whole_gets_431() {
+        let service = WebhookService::new(Arc::new(Health::starting()));
+        let with_field = |len: usize| {
+            let mut request = request("POST", "/rbm/webhook");
+            let value = "a".repeat(len);
+            let value = value.parse().expect("a header value");
+            request.headers_mut().insert("x-big", value);
+            request
+        };
+        // `POST` + path + `x-big: …\r\n`: exactly at the limit, then one over.
+        let at_limit = MAX_HEAD_BYTES - "POST/rbm/webhook".len() - "x-big".len() - 4;
+        let status = |request| async { service.call(request).await.expect("infallible").status() };
+        assert_eq!(
+            status(with_field(at_limit)).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(with_field(at_limit + 1)).await,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        );
     }
 
     #[tokio::test]
