@@ -152,35 +152,25 @@ mod tests {
 
     #[test]
     fn holds_what_was_inserted_until_removed() {
-        let mut set = KeySet::default();
-        assert!(!set.contains(&key(7)));
-        assert!(set.insert(key(7)));
-        assert!(!set.insert(key(7)));
-        assert!(set.contains(&key(7)));
-        assert_eq!(set.len(), 1);
-        assert!(set.remove(&key(7)));
-        assert!(!set.remove(&key(7)));
-        assert!(!set.contains(&key(7)));
-        assert_eq!(set.len(), 0);
-    }
-
-    #[test]
-    fn the_key_zero_is_a_key_like_any_other() {
-        let mut set = KeySet::default();
-        assert!(!set.contains(&key(0)));
-        assert!(set.insert(key(0)));
-        assert!(!set.insert(key(0)));
-        assert!(set.contains(&key(0)));
-        assert_eq!(set.len(), 1);
-        assert!(set.remove(&key(0)));
-        assert!(!set.contains(&key(0)));
+        // Zero is the value of a free slot, and a key all the same.
+        for value in [7, 0] {
+            let mut set = KeySet::default();
+            assert!(!set.contains(&key(value)));
+            assert!(set.insert(key(value)));
+            assert!(!set.insert(key(value)));
+            assert!(set.contains(&key(value)));
+            assert_eq!(set.len(), 1);
+            assert!(set.remove(&key(value)));
+            assert!(!set.remove(&key(value)));
+            assert!(!set.contains(&key(value)));
+            assert_eq!(set.len(), 0);
+        }
     }
 
     #[test]
     fn keys_sharing_a_home_slot_survive_each_others_removal() {
-        // Same low 64 bits folded with different high bits: all collide
-        // once folded when high bits are equal, so build the collisions
-        // directly: a run of keys with one home, wrapping the table's end.
+        // Keys whose halves XOR to 15 all start at slot 15, the last of a
+        // 16-slot table: one run of collisions that wraps the table's end.
         let mut set = KeySet::default();
         let collide = |i: u128| (i << 64) | (15 ^ i);
         let keys: Vec<u128> = (1..=10).map(collide).collect();

@@ -265,20 +265,6 @@ impl Pipeline {
         }
     }
 
-    /// Answers a delivery that comes once shutdown has begun: 503, so
-    /// Google delivers it again (to this server's successor).
-    pub(crate) fn refuse(&self, path: &str) -> Response {
-        let outcome = Outcome::NotReady;
-        let facts = DeliveryFacts {
-            path,
-            webhook: self.handling.webhook_index(path),
-            ..DeliveryFacts::default()
-        };
-        outcome::log(&outcome, &facts, || Duration::ZERO);
-        self.measure(&outcome, &facts, Duration::ZERO);
-        outcome.into_response()
-    }
-
     async fn outcome<B>(
         &self,
         method: &Method,

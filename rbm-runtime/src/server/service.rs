@@ -59,10 +59,10 @@ where
     fn call(&self, mut request: Request<B>) -> Answer {
         let uri = std::mem::take(request.uri_mut());
         if uri.path_and_query().is_none() {
-            return self.refuse(Outcome::NoPathInTarget, "-");
+            return Answer::now(refuse(&self.health, Outcome::NoPathInTarget, "-"));
         }
         if head_size(request.method(), &uri, request.headers()) > MAX_HEAD_BYTES {
-            return self.refuse(Outcome::HeadTooLarge, uri.path());
+            return Answer::now(refuse(&self.health, Outcome::HeadTooLarge, uri.path()));
         }
         let method = request.method().clone();
         let head = RequestHead::of(request.headers(), request.body());
@@ -76,19 +76,22 @@ where
     }
 }
 
-impl WebhookService {
-    /// Answers a request refused before routing, logged and counted.
-    fn refuse(&self, outcome: Outcome, path: &str) -> Answer {
-        let facts = DeliveryFacts {
-            path,
-            ..DeliveryFacts::default()
-        };
-        outcome::log(&outcome, &facts, || Duration::ZERO);
-        if let Some(pipeline) = self.health.pipeline() {
-            pipeline.measure(&outcome, &facts, Duration::ZERO);
-        }
-        Answer(Box::pin(std::future::ready(outcome.into_response())))
+/// The answer to a request refused before the pipeline sees it: a target
+/// without a path, a head over the limit, or a delivery while the server is
+/// starting or shutting down (503, so Google delivers it again later).
+/// Logged, and counted once the server has its metrics.
+fn refuse(health: &Health, outcome: Outcome, path: &str) -> Response {
+    let pipeline = health.pipeline();
+    let facts = DeliveryFacts {
+        path,
+        webhook: pipeline.and_then(|pipeline| pipeline.handling.webhook_index(path)),
+        ..DeliveryFacts::default()
+    };
+    outcome::log(&outcome, &facts, || Duration::ZERO);
+    if let Some(pipeline) = pipeline {
+        pipeline.measure(&outcome, &facts, Duration::ZERO);
     }
+    outcome.into_response()
 }
 
 /// The largest request head answered (the README's limit).
@@ -111,6 +114,13 @@ fn head_size(method: &Method, uri: &Uri, headers: &HeaderMap) -> usize {
 /// once more. Unboxed, or wrapped, that is the state machine of a delivery
 /// (kilobytes) copied again each time.
 pub(crate) struct Answer(Pin<Box<dyn Future<Output = Response> + Send>>);
+
+impl Answer {
+    /// An answer that is ready now.
+    fn now(response: Response) -> Self {
+        Self(Box::pin(std::future::ready(response)))
+    }
+}
 
 impl Future for Answer {
     type Output = Result<Response, Infallible>;
@@ -146,25 +156,12 @@ where
         let health = Arc::clone(health);
         return Answer(Box::pin(async move { health.answer(probe, &method).await }));
     }
-    Answer(match health.accepting() {
-        Some(pipeline) => Box::pin(Arc::clone(pipeline).serve(method, path, head, body)),
-        None => Box::pin(std::future::ready(not_ready(health, path.as_ref()))),
-    })
-}
-
-/// The answer to a delivery that comes while the server is starting or
-/// shutting down: 503, so Google delivers it again later.
-fn not_ready(health: &Health, path: &str) -> Response {
-    if let Some(pipeline) = health.pipeline() {
-        return pipeline.refuse(path);
+    match health.accepting() {
+        Some(pipeline) => Answer(Box::pin(
+            Arc::clone(pipeline).serve(method, path, head, body),
+        )),
+        None => Answer::now(refuse(health, Outcome::NotReady, path.as_ref())),
     }
-    let outcome = Outcome::NotReady;
-    let facts = DeliveryFacts {
-        path,
-        ..DeliveryFacts::default()
-    };
-    outcome::log(&outcome, &facts, || Duration::ZERO);
-    outcome.into_response()
 }
 
 #[cfg(test)]
