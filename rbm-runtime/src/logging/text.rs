@@ -146,16 +146,11 @@ fn write_time(writer: &mut impl fmt::Write, at: SystemTime) -> fmt::Result {
         }
         writer.write_str(text)
     })?;
-    let micros = since_epoch.subsec_micros();
-    let mut digits = [b'0'; 6];
-    let mut rest = micros;
-    for digit in digits.iter_mut().rev() {
-        *digit = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    writer.write_char('.')?;
-    // Six ASCII digits.
-    writer.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)?;
+    let mut micros = itoa::Buffer::new();
+    let micros = micros.format(since_epoch.subsec_micros());
+    // Padded to six digits: `.000042Z`.
+    writer.write_str(&".000000"[..7 - micros.len()])?;
+    writer.write_str(micros)?;
     writer.write_char('Z')
 }
 
@@ -254,6 +249,12 @@ mod tests {
         let mut next = String::new();
         write_time(&mut next, at + Duration::from_micros(999_000)).expect("formatted");
         assert_eq!(next, "2025-12-02T03:40:01.000234Z");
+        for (micros, text) in [(0, ".000000Z"), (7, ".000007Z"), (999_999, ".999999Z")] {
+            let mut line = String::new();
+            let at = UNIX_EPOCH + Duration::new(1_764_646_800, micros * 1_000);
+            write_time(&mut line, at).expect("formatted");
+            assert!(line.ends_with(text), "{line}");
+        }
     }
 
     fn lines_of(emit: impl FnOnce()) -> String {
