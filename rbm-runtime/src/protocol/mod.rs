@@ -8,6 +8,7 @@
 mod catch_all;
 mod event;
 mod incoming;
+mod json_fields;
 mod launch;
 pub(crate) mod message;
 mod payload;

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use super::json_fields::optional_fields;
 use super::{
     AgentLaunchEvent, LaunchState, Location, MessageContent, RichMessageClassification, SendTime,
     ServerEvent, ServerEventType, SuggestionResponse, UserEvent, UserEventType, UserFile,
@@ -74,34 +75,34 @@ impl UnknownPayload {
     }
 }
 
-/// Every field of every kind: parsed once, then sorted out by [`Payload::classify`].
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPayload {
-    sender_phone_number: Option<String>,
-    phone_number: Option<Box<str>>,
-    message_id: Option<String>,
-    event_id: Option<String>,
-    event_type: Option<String>,
-    send_time: Option<SendTime>,
-    agent_id: Option<String>,
-    text: Option<String>,
-    // Boxed (and texts as `Box<str>`, two words instead of three): the raw
-    // payload is moved several times on its way to a `Payload`, and these
-    // are rare (only server and launch events have them) or large.
-    suggestion_response: Option<Box<SuggestionResponse>>,
-    location: Option<Location>,
-    user_file: Option<Box<UserFile>>,
-    rich_message_classification: Option<Box<RichMessageClassification>>,
-    carrier: Option<String>,
-    bot_display_name: Option<Box<str>>,
-    brand_id: Option<Box<str>>,
-    brand_display_name: Option<Box<str>>,
-    region_id: Option<Box<str>>,
-    old_launch_state: Option<Box<LaunchState>>,
-    new_launch_state: Option<Box<LaunchState>>,
-    acting_party: Option<Box<str>>,
-    comment: Option<Box<str>>,
+optional_fields! {
+    /// Every field of every kind: parsed once, then sorted out by [`Payload::classify`].
+    struct RawPayload {
+        sender_phone_number: String = b"senderPhoneNumber",
+        phone_number: Box<str> = b"phoneNumber",
+        message_id: String = b"messageId",
+        event_id: String = b"eventId",
+        event_type: String = b"eventType",
+        send_time: SendTime = b"sendTime",
+        agent_id: String = b"agentId",
+        text: String = b"text",
+        // Boxed (and texts as `Box<str>`, two words instead of three): the raw
+        // payload is moved several times on its way to a `Payload`, and these
+        // are rare (only server and launch events have them) or large.
+        suggestion_response: Box<SuggestionResponse> = b"suggestionResponse",
+        location: Location = b"location",
+        user_file: Box<UserFile> = b"userFile",
+        rich_message_classification: Box<RichMessageClassification> = b"richMessageClassification",
+        carrier: String = b"carrier",
+        bot_display_name: Box<str> = b"botDisplayName",
+        brand_id: Box<str> = b"brandId",
+        brand_display_name: Box<str> = b"brandDisplayName",
+        region_id: Box<str> = b"regionId",
+        old_launch_state: Box<LaunchState> = b"oldLaunchState",
+        new_launch_state: Box<LaunchState> = b"newLaunchState",
+        acting_party: Box<str> = b"actingParty",
+        comment: Box<str> = b"comment",
+    }
 }
 
 /// A rare field of [`RawPayload`], out of its box.
