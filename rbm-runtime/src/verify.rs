@@ -131,4 +131,29 @@ mod tests {
             Err(SignatureError::Mismatch)
         );
     }
+
+    proptest::proptest! {
+        /// Any 88 bytes of a header are told apart as the base64 crate's
+        /// standard engine tells them (a 64-byte MAC that does not match, or
+        /// malformed), and none makes the decoder panic.
+        #[test]
+        fn headers_of_signature_length_are_judged_as_the_standard_engine_does(
+            body in proptest::collection::vec(proptest::sample::select(b"AQgw+/9".to_vec()), 86),
+            end in proptest::sample::select(vec!["==", "A=", "=A", "AA", "Q=", "g=", "AQ"]),
+            flaw in proptest::option::of((0..88usize, proptest::sample::select(b"=-_!\xff".to_vec()))),
+        ) {
+            use base64::Engine as _;
+            let mut header = [body.as_slice(), end.as_bytes()].concat();
+            if let Some((at, byte)) = flaw {
+                header[at] = byte;
+            }
+            let mut room = [0u8; 66];
+            let standard = match STANDARD.decode_slice(&header, &mut room) {
+                Ok(64) => Err(SignatureError::Mismatch),
+                _ => Err(SignatureError::Malformed),
+            };
+            let verifier = SignatureVerifier::new(TOKEN);
+            proptest::prop_assert_eq!(verifier.verify(DATA, Some(&header)), standard);
+        }
+    }
 }
