@@ -3,10 +3,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use std::fmt;
+use serde::Deserialize;
 
-use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer};
+use super::json_fields::string_bytes;
 
 /// Why a request body is neither a handshake nor a push envelope.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -87,6 +86,8 @@ struct RawBody<'a> {
 // separate fields rather than serde aliases (which reject duplicates).
 #[derive(Deserialize)]
 struct RawMessage<'a> {
+    // Without the UTF-8 check of a `str`: base64 decoding checks every
+    // byte again anyway, and it is the longest string of a delivery.
     #[serde(borrow, deserialize_with = "string_bytes")]
     data: Cow<'a, [u8]>,
     #[serde(rename = "messageId", borrow, default)]
@@ -111,37 +112,6 @@ impl<'a> Text<'a> {
     fn of(text: Option<Self>) -> Option<Cow<'a, str>> {
         text.map(|Self(text)| text)
     }
-}
-
-/// A JSON string's bytes, without the UTF-8 check of a `str`: base64
-/// decoding checks every byte of `message.data` again anyway, and it is
-/// the longest string of a delivery.
-fn string_bytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'de, [u8]>, D::Error> {
-    struct StringBytes;
-    impl<'de> Visitor<'de> for StringBytes {
-        type Value = Cow<'de, [u8]>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
-        }
-
-        fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
-            Ok(Cow::Borrowed(v))
-        }
-
-        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-            Ok(Cow::Owned(v.to_vec()))
-        }
-
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Cow::Borrowed(v.as_bytes()))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Cow::Owned(v.as_bytes().to_vec()))
-        }
-    }
-    deserializer.deserialize_bytes(StringBytes)
 }
 
 impl<'a> Incoming<'a> {

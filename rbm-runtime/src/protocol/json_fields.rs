@@ -55,7 +55,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
 
 /// Reads the value of a known key into `slot`, refusing a key seen before
 /// (as derived code does: `duplicate field`).
-#[inline]
 pub(super) fn take<'de, T, A>(
     seen: &mut bool,
     slot: &mut T,
